@@ -38,6 +38,32 @@ export async function writeFileAtomic(file: string, data: Uint8Array | string): 
   await syncDir(dir);
 }
 
+/** `writeFileAtomic` for synchronous callers (constructors, exit handlers). */
+export function writeFileAtomicSync(file: string, data: Uint8Array | string): void {
+  const dir = path.dirname(file);
+  fs.mkdirSync(dir, { recursive: true });
+  const tmp = path.join(dir, `.${path.basename(file)}.${process.pid}.${nonce()}.tmp`);
+  try {
+    const fd = fs.openSync(tmp, 'wx');
+    try {
+      fs.writeFileSync(fd, data);
+      fs.fsyncSync(fd);
+    } finally {
+      fs.closeSync(fd);
+    }
+    fs.renameSync(tmp, file);
+  } catch (err) {
+    fs.rmSync(tmp, { force: true });
+    throw err;
+  }
+  const dirFd = fs.openSync(dir, 'r');
+  try {
+    fs.fsyncSync(dirFd);
+  } finally {
+    fs.closeSync(dirFd);
+  }
+}
+
 /**
  * Replaces the folder `finalDir` with a new one that `fill` writes, so that a
  * crash at any moment leaves a complete folder: the old one or the new one.

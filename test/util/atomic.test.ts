@@ -3,7 +3,13 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { recoverDir, replaceDirAtomic, resolveDir, writeFileAtomic } from '../../src/util/atomic';
+import {
+  recoverDir,
+  replaceDirAtomic,
+  resolveDir,
+  writeFileAtomic,
+  writeFileAtomicSync,
+} from '../../src/util/atomic';
 
 /** Above any Linux pid_max (at most 2^22), so no process can have it. */
 const DEAD_PID = 2147483647;
@@ -33,6 +39,16 @@ test('writeFileAtomic: creates parents, replaces content, leaves no temp file', 
   await writeFileAtomic(file, Uint8Array.from([0x68, 0x69]));
   assert.equal(fs.readFileSync(file, 'utf8'), 'hi');
   assert.deepEqual(fs.readdirSync(path.dirname(file)), ['x.json']);
+  fs.rmSync(root, { recursive: true });
+});
+
+test('writeFileAtomicSync: same contract, synchronously', () => {
+  const root = tmpDir();
+  const file = path.join(root, 'n', 'log.jsonl');
+  writeFileAtomicSync(file, 'a\n');
+  writeFileAtomicSync(file, 'b\n');
+  assert.equal(fs.readFileSync(file, 'utf8'), 'b\n');
+  assert.deepEqual(fs.readdirSync(path.dirname(file)), ['log.jsonl']);
   fs.rmSync(root, { recursive: true });
 });
 
