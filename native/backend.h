@@ -1,0 +1,112 @@
+// The native half of the `onednn` TensorFlow.js backend.
+//
+// Ownership: every tensor buffer belongs to JavaScript (the Float32Array in the
+// CPU backend's data map). Kernels receive those arrays, wrap them in oneDNN
+// memory objects without copying, and write into output arrays that the
+// TypeScript side allocated. Nothing here keeps a pointer to a JS buffer past
+// the call that received it.
+//
+// Layout: TensorFlow.js tensors are NHWC activations and HWIO filters
+// ([kh, kw, in, out]). oneDNN describes both with plain format tags (nhwc,
+// hwio), so activations are used in place. Filters are reordered into the
+// blocked layout the chosen convolution implementation asks for; the reorder
+// primitive and its destination buffer live in the primitive cache.
+#pragma once
+
+#include <napi.h>
+
+#include <cstdint>
+#include <memory>
+#include <unordered_map>
+#include <vector>
+
+#include "oneapi/dnnl/dnnl.hpp"
+
+namespace cyclegan {
+
+// A cache key: the op, its shapes and attributes as plain integers.
+using Key = std::vector<int64_t>;
+
+struct KeyHash {
+  size_t operator()(const Key& key) const {
+    uint64_t h = 1469598103934665603ull;
+    for (int64_t v : key) h = (h ^ static_cast<uint64_t>(v)) * 1099511628211ull;
+    return static_cast<size_t>(h);
+  }
+};
+
+// One cached primitive with everything that can be reused across calls of the
+// same shape: primitive descriptors, primitives, and intermediate buffers
+// (reordered weights, bf16 copies of activations).
+struct CacheEntry {
+  virtual ~CacheEntry() = default;
+};
+
+// Op codes that start every cache key.
+enum class Op : int64_t {
+  kConv2D = 1,
+  kConv2DBackpropInput,
+  kConv2DBackpropFilter,
+};
+
+class Backend : public Napi::ObjectWrap<Backend> {
+ public:
+  static Napi::Function Define(Napi::Env env);
+  explicit Backend(const Napi::CallbackInfo& info);
+
+  const dnnl::engine& engine() const { return engine_; }
+  dnnl::stream& stream() { return stream_; }
+  bool bf16() const { return bf16_; }
+  int threads() const { return threads_; }
+
+  // Returns the cached entry for `key`, building it with `make()` on a miss.
+  template <class T, class Make>
+  T& Cached(const Key& key, Make make) {
+    auto it = cache_.find(key);
+    if (it == cache_.end()) {
+      // Shapes of one training run are few; a runaway caller (every call a new
+      // shape) must not grow memory without bound.
+      if (cache_.size() >= kMaxCacheEntries) cache_.clear();
+      it = cache_.emplace(key, make()).first;
+    }
+    return static_cast<T&>(*it->second);
+  }
+
+ private:
+  static constexpr size_t kMaxCacheEntries = 4096;
+
+  Napi::Value Dispose(const Napi::CallbackInfo& info);
+  Napi::Value CacheSize(const Napi::CallbackInfo& info);
+
+  // Kernels, one group per source file. Argument order mirrors the TypeScript
+  // calls in src/engine/onednn/kernels/.
+  Napi::Value Conv2D(const Napi::CallbackInfo& info);
+  Napi::Value Conv2DBackpropInput(const Napi::CallbackInfo& info);
+  Napi::Value Conv2DBackpropFilter(const Napi::CallbackInfo& info);
+  Napi::Value InstanceNorm(const Napi::CallbackInfo& info);
+  Napi::Value InstanceNormGrad(const Napi::CallbackInfo& info);
+  Napi::Value MirrorPad(const Napi::CallbackInfo& info);
+  Napi::Value MirrorPadGrad(const Napi::CallbackInfo& info);
+
+  dnnl::engine engine_;
+  dnnl::stream stream_;
+  int threads_ = 1;
+  bool bf16_ = false;
+  std::unordered_map<Key, std::unique_ptr<CacheEntry>, KeyHash> cache_;
+};
+
+// Argument helpers: every kernel checks that a buffer holds at least the
+// number of elements its shape arguments imply, so a wrong shape from JS
+// throws instead of reading past the end of an array.
+float* FloatArg(const Napi::CallbackInfo& info, size_t index, size_t minLength, const char* name);
+const float* OptionalFloatArg(const Napi::CallbackInfo& info, size_t index, size_t minLength,
+                              const char* name);
+int64_t IntArg(const Napi::CallbackInfo& info, size_t index, const char* name);
+double NumberArg(const Napi::CallbackInfo& info, size_t index, const char* name);
+
+// Name of the instruction set oneDNN dispatches to on this CPU.
+const char* IsaName();
+// True where bf16 convolutions run natively (AVX-512 BF16 or AMX).
+bool CpuHasBf16();
+
+}  // namespace cyclegan

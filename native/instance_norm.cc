@@ -1,0 +1,148 @@
+// InstanceNorm and InstanceNormGrad over NHWC float32 tensors (no affine part).
+//
+//   forward:  mean[n,c] = mean over h,w of x;  var = biased variance;
+//             invStd = 1 / sqrt(var + epsilon);  y = (x - mean) * invStd
+//   backward: xhat = (x - mean) * invStd
+//             dx = invStd * (dy - mean_hw(dy) - xhat * mean_hw(dy * xhat))
+//
+// Channels are innermost in NHWC, so every loop runs over c inside a pixel
+// and vectorises; the pixels of one image are split between threads, each
+// thread sums into its own row of partial sums (in double, so that the
+// one-pass variance does not lose digits), and the rows are added afterwards.
+#include <omp.h>
+
+#include <cmath>
+#include <vector>
+
+#include "backend.h"
+
+namespace cyclegan {
+
+namespace {
+
+// Sums over the pixels of one image, per channel, split across threads:
+// `perPixel(pixel, c)` gives the two values summed into a[c] and b[c].
+template <class F>
+void ChannelSums(int64_t pixels, int64_t channels, int threads, double* a, double* b,
+                 F perPixel) {
+  std::vector<double> partial(static_cast<size_t>(threads) * 2 * channels, 0.0);
+#pragma omp parallel num_threads(threads)
+  {
+    const int t = omp_get_thread_num();
+    double* pa = partial.data() + static_cast<size_t>(t) * 2 * channels;
+    double* pb = pa + channels;
+#pragma omp for schedule(static)
+    for (int64_t p = 0; p < pixels; ++p) perPixel(p, pa, pb);
+  }
+  for (int64_t c = 0; c < channels; ++c) a[c] = b[c] = 0.0;
+  for (int t = 0; t < threads; ++t) {
+    const double* pa = partial.data() + static_cast<size_t>(t) * 2 * channels;
+    for (int64_t c = 0; c < channels; ++c) {
+      a[c] += pa[c];
+      b[c] += pa[channels + c];
+    }
+  }
+}
+
+}  // namespace
+
+// instanceNorm(x, y, mean, invStd, batch, height, width, channels, epsilon)
+Napi::Value Backend::InstanceNorm(const Napi::CallbackInfo& info) {
+  const int64_t batch = IntArg(info, 4, "batch"), height = IntArg(info, 5, "height"),
+                width = IntArg(info, 6, "width"), channels = IntArg(info, 7, "channels");
+  const double epsilon = NumberArg(info, 8, "epsilon");
+  const int64_t pixels = height * width;
+  const size_t size = static_cast<size_t>(batch * pixels * channels);
+  const float* x = FloatArg(info, 0, size, "x");
+  float* y = FloatArg(info, 1, size, "y");
+  float* mean = FloatArg(info, 2, static_cast<size_t>(batch * channels), "mean");
+  float* invStd = FloatArg(info, 3, static_cast<size_t>(batch * channels), "invStd");
+
+  std::vector<double> sum(channels), sumSq(channels);
+  std::vector<float> m(channels), s(channels);
+  for (int64_t n = 0; n < batch; ++n) {
+    const float* xn = x + n * pixels * channels;
+    float* yn = y + n * pixels * channels;
+    ChannelSums(pixels, channels, threads_, sum.data(), sumSq.data(),
+                [&](int64_t p, double* a, double* b) {
+                  const float* row = xn + p * channels;
+#pragma omp simd
+                  for (int64_t c = 0; c < channels; ++c) {
+                    const double v = row[c];
+                    a[c] += v;
+                    b[c] += v * v;
+                  }
+                });
+    for (int64_t c = 0; c < channels; ++c) {
+      const double mu = sum[c] / pixels;
+      const double var = std::max(0.0, sumSq[c] / pixels - mu * mu);
+      m[c] = static_cast<float>(mu);
+      s[c] = static_cast<float>(1.0 / std::sqrt(var + epsilon));
+      mean[n * channels + c] = m[c];
+      invStd[n * channels + c] = s[c];
+    }
+    const float* mp = m.data();
+    const float* sp = s.data();
+#pragma omp parallel for num_threads(threads_) schedule(static)
+    for (int64_t p = 0; p < pixels; ++p) {
+      const float* xr = xn + p * channels;
+      float* yr = yn + p * channels;
+#pragma omp simd
+      for (int64_t c = 0; c < channels; ++c) yr[c] = (xr[c] - mp[c]) * sp[c];
+    }
+  }
+  return info.Env().Undefined();
+}
+
+// instanceNormGrad(dy, x, mean, invStd, dx, batch, height, width, channels)
+Napi::Value Backend::InstanceNormGrad(const Napi::CallbackInfo& info) {
+  const int64_t batch = IntArg(info, 5, "batch"), height = IntArg(info, 6, "height"),
+                width = IntArg(info, 7, "width"), channels = IntArg(info, 8, "channels");
+  const int64_t pixels = height * width;
+  const size_t size = static_cast<size_t>(batch * pixels * channels);
+  const float* dy = FloatArg(info, 0, size, "dy");
+  const float* x = FloatArg(info, 1, size, "x");
+  const float* mean = FloatArg(info, 2, static_cast<size_t>(batch * channels), "mean");
+  const float* invStd = FloatArg(info, 3, static_cast<size_t>(batch * channels), "invStd");
+  float* dx = FloatArg(info, 4, size, "dx");
+
+  std::vector<double> sumDy(channels), sumDyXhat(channels);
+  std::vector<float> meanDy(channels), meanDyXhat(channels);
+  for (int64_t n = 0; n < batch; ++n) {
+    const float* dyn = dy + n * pixels * channels;
+    const float* xn = x + n * pixels * channels;
+    float* dxn = dx + n * pixels * channels;
+    const float* mu = mean + n * channels;
+    const float* is = invStd + n * channels;
+    ChannelSums(pixels, channels, threads_, sumDy.data(), sumDyXhat.data(),
+                [&](int64_t p, double* a, double* b) {
+                  const float* g = dyn + p * channels;
+                  const float* xr = xn + p * channels;
+#pragma omp simd
+                  for (int64_t c = 0; c < channels; ++c) {
+                    a[c] += g[c];
+                    b[c] += g[c] * ((xr[c] - mu[c]) * is[c]);
+                  }
+                });
+    for (int64_t c = 0; c < channels; ++c) {
+      meanDy[c] = static_cast<float>(sumDy[c] / pixels);
+      meanDyXhat[c] = static_cast<float>(sumDyXhat[c] / pixels);
+    }
+    const float* md = meanDy.data();
+    const float* mdx = meanDyXhat.data();
+#pragma omp parallel for num_threads(threads_) schedule(static)
+    for (int64_t p = 0; p < pixels; ++p) {
+      const float* g = dyn + p * channels;
+      const float* xr = xn + p * channels;
+      float* out = dxn + p * channels;
+#pragma omp simd
+      for (int64_t c = 0; c < channels; ++c) {
+        const float xhat = (xr[c] - mu[c]) * is[c];
+        out[c] = is[c] * (g[c] - md[c] - xhat * mdx[c]);
+      }
+    }
+  }
+  return info.Env().Undefined();
+}
+
+}  // namespace cyclegan

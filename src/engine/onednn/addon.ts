@@ -1,0 +1,108 @@
+/**
+ * Loading the native half of the onednn backend (build/Release/cyclegan_onednn.node) and the
+ * TypeScript view of what it exports. The argument order of every method matches the C++
+ * side in native/ (see the comment above each method there).
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+
+/** One native backend: an oneDNN engine, a stream and the primitive cache. */
+export interface NativeBackend {
+  dispose(): void;
+  cacheSize(): number;
+  /** geometry: the 17 integers of `convGeometry`; then activation code and alpha. */
+  conv2d(
+    x: Float32Array,
+    filter: Float32Array,
+    bias: Float32Array | null,
+    y: Float32Array,
+    ...geometryActivationAlpha: number[]
+  ): void;
+  conv2dBackpropInput(
+    dy: Float32Array,
+    filter: Float32Array,
+    dx: Float32Array,
+    ...geometry: number[]
+  ): void;
+  conv2dBackpropFilter(
+    x: Float32Array,
+    dy: Float32Array,
+    dw: Float32Array,
+    ...geometry: number[]
+  ): void;
+  instanceNorm(
+    x: Float32Array,
+    y: Float32Array,
+    mean: Float32Array,
+    invStd: Float32Array,
+    batch: number,
+    height: number,
+    width: number,
+    channels: number,
+    epsilon: number,
+  ): void;
+  instanceNormGrad(
+    dy: Float32Array,
+    x: Float32Array,
+    mean: Float32Array,
+    invStd: Float32Array,
+    dx: Float32Array,
+    batch: number,
+    height: number,
+    width: number,
+    channels: number,
+  ): void;
+  /** pad: 4 input dims, before/after for each of the 4 dims, mode (0 reflect, 1 symmetric). */
+  mirrorPad(x: Float32Array, y: Float32Array, ...pad: number[]): void;
+  /** Same pad arguments as mirrorPad; the dims are those of dx. */
+  mirrorPadGrad(dy: Float32Array, dx: Float32Array, ...pad: number[]): void;
+}
+
+export interface NativeAddon {
+  Backend: new (threads: number, bf16: boolean) => NativeBackend;
+  isa(): string;
+  hasBf16(): boolean;
+  dnnlVersion(): string;
+}
+
+export type AddonLoad = { addon: NativeAddon } | { addon: null; reason: string };
+
+const ADDON_FILE = path.join('build', 'Release', 'cyclegan_onednn.node');
+export const INSTALL_HINT =
+  'apt-get install libdnnl-dev, then npm rebuild (or node scripts/build-native.js)';
+
+/** The package root: the nearest folder above this file that holds package.json. */
+function packageRoot(): string | null {
+  for (let dir = __dirname; ; dir = path.dirname(dir)) {
+    if (fs.existsSync(path.join(dir, 'package.json'))) return dir;
+    if (path.dirname(dir) === dir) return null;
+  }
+}
+
+function isNativeAddon(value: unknown): value is NativeAddon {
+  if (typeof value !== 'object' || value === null) return false;
+  return ['Backend', 'isa', 'hasBf16', 'dnnlVersion'].every(
+    (k) => typeof Reflect.get(value, k) === 'function',
+  );
+}
+
+/**
+ * Loads the addon; never throws. Node caches the loaded module, so calling this again is cheap
+ * and no state needs to live in this file.
+ */
+export function loadAddon(): AddonLoad {
+  const root = packageRoot();
+  if (root === null) return { addon: null, reason: 'package root (package.json) not found' };
+  const file = path.join(root, ADDON_FILE);
+  if (!fs.existsSync(file)) {
+    return { addon: null, reason: `${ADDON_FILE} not built; to build it: ${INSTALL_HINT}` };
+  }
+  try {
+    const loaded: unknown = require(file);
+    if (!isNativeAddon(loaded)) return { addon: null, reason: `${ADDON_FILE} is not this addon` };
+    return { addon: loaded };
+  } catch (err) {
+    const message = (err instanceof Error ? err.message : String(err)).split('\n')[0];
+    return { addon: null, reason: `${ADDON_FILE} failed to load (${message}); ${INSTALL_HINT}` };
+  }
+}

@@ -1,0 +1,52 @@
+import { tf } from '../../tf';
+import { KernelArgs, onednnKernel, shape4D, sizeOf } from '../kernel_util';
+
+/** Custom kernel (no TensorFlow.js equivalent): instance normalisation without affine part. */
+export const INSTANCE_NORM = 'InstanceNorm';
+
+export interface InstanceNormInputs {
+  x: tf.TensorInfo;
+}
+export interface InstanceNormAttrs {
+  epsilon: number;
+}
+
+/**
+ * x [N,H,W,C] -> [y [N,H,W,C], mean [N,C], invStd [N,C]]: per image and channel,
+ * y = (x - mean) * invStd with mean over H and W, the biased variance and
+ * invStd = 1 / sqrt(var + epsilon). mean and invStd are what InstanceNormGrad needs.
+ */
+export function instanceNorm(
+  args: KernelArgs<InstanceNormInputs, InstanceNormAttrs>,
+): tf.TensorInfo[] {
+  const { inputs, backend, attrs } = args;
+  const { x } = inputs;
+  const [batch, height, width, channels] = shape4D(x.shape, INSTANCE_NORM, 'x');
+  const xValues = backend.floatValues(x);
+  if (xValues === null) throw new Error(`${INSTANCE_NORM}: x must be float32, received ${x.dtype}`);
+  if (!(attrs.epsilon >= 0)) {
+    throw new Error(`${INSTANCE_NORM}: epsilon must be a number >= 0, received ${attrs.epsilon}`);
+  }
+
+  const y = new Float32Array(sizeOf(x.shape));
+  const mean = new Float32Array(batch * channels);
+  const invStd = new Float32Array(batch * channels);
+  backend.native.instanceNorm(
+    xValues,
+    y,
+    mean,
+    invStd,
+    batch,
+    height,
+    width,
+    channels,
+    attrs.epsilon,
+  );
+  return [
+    backend.output(y, x.shape),
+    backend.output(mean, [batch, channels]),
+    backend.output(invStd, [batch, channels]),
+  ];
+}
+
+export const instanceNormConfig = onednnKernel(INSTANCE_NORM, instanceNorm);

@@ -1,0 +1,49 @@
+import { tf } from '../../tf';
+import { KernelArgs, onednnKernel, shape4D, sizeOf } from '../kernel_util';
+
+/** Custom kernel: gradient of InstanceNorm with respect to x. */
+export const INSTANCE_NORM_GRAD = 'InstanceNormGrad';
+
+export interface InstanceNormGradInputs {
+  dy: tf.TensorInfo;
+  x: tf.TensorInfo;
+  mean: tf.TensorInfo;
+  invStd: tf.TensorInfo;
+}
+
+/**
+ * dy, x [N,H,W,C], mean, invStd [N,C] (from InstanceNorm) -> dx [N,H,W,C]:
+ * dx = invStd * (dy - mean_hw(dy) - xhat * mean_hw(dy * xhat)), xhat = (x - mean) * invStd.
+ */
+export function instanceNormGrad(args: KernelArgs<InstanceNormGradInputs, unknown>): tf.TensorInfo {
+  const { inputs, backend } = args;
+  const { dy, x, mean, invStd } = inputs;
+  const [batch, height, width, channels] = shape4D(x.shape, INSTANCE_NORM_GRAD, 'x');
+  const values = [dy, x, mean, invStd].map((t) => backend.floatValues(t));
+  const [dyValues, xValues, meanValues, invStdValues] = values;
+  if (dyValues === null || xValues === null || meanValues === null || invStdValues === null) {
+    throw new Error(`${INSTANCE_NORM_GRAD}: dy, x, mean and invStd must be float32`);
+  }
+  if (dy.shape.join() !== x.shape.join() || sizeOf(mean.shape) !== batch * channels) {
+    throw new Error(
+      `${INSTANCE_NORM_GRAD}: expected dy [${x.shape}] and mean [${batch},${channels}], ` +
+        `received dy [${dy.shape}] and mean [${mean.shape}]`,
+    );
+  }
+
+  const dx = new Float32Array(sizeOf(x.shape));
+  backend.native.instanceNormGrad(
+    dyValues,
+    xValues,
+    meanValues,
+    invStdValues,
+    dx,
+    batch,
+    height,
+    width,
+    channels,
+  );
+  return backend.output(dx, x.shape);
+}
+
+export const instanceNormGradConfig = onednnKernel(INSTANCE_NORM_GRAD, instanceNormGrad);

@@ -1,0 +1,120 @@
+/**
+ * The onednn backend as a whole: status, registration options and their errors, the CPU
+ * kernels it inherits, that the native kernels really run, and that dispose() frees the
+ * primitive cache.
+ */
+import * as assert from 'node:assert/strict';
+import { test } from 'node:test';
+
+import { tf } from '../../../src/engine/tf';
+import {
+  OnednnBackend,
+  onednnInfo,
+  onednnStatus,
+  registerOnednnBackend,
+} from '../../../src/engine/onednn';
+import { cpuHasBf16, skipUnlessBuilt, useOnednn } from './support';
+
+function onednnBackend(): OnednnBackend {
+  const backend = tf.findBackend('onednn');
+  assert.ok(backend instanceof OnednnBackend);
+  return backend;
+}
+
+test('onednnStatus never throws and reports a one-line reason when unavailable', () => {
+  const status = onednnStatus();
+  if (!status.available) {
+    assert.ok(status.reason && !status.reason.includes('\n'));
+    assert.match(status.reason, /libdnnl-dev/);
+  }
+});
+
+test('onednn: info reports threads, precision and the instruction set', skipUnlessBuilt(), () => {
+  registerOnednnBackend({ threads: 1 });
+  const info = onednnInfo();
+  assert.equal(info.threads, 1);
+  assert.equal(info.precision, 'fp32');
+  assert.match(info.isa, /^(sse41|avx|avx2|avx2_vnni|avx512_\w+)$/);
+  useOnednn();
+  assert.equal(onednnInfo().threads, 2);
+});
+
+test('onednn: bad options are user errors naming the option', skipUnlessBuilt(), () => {
+  assert.throws(() => registerOnednnBackend({ threads: 0 }), {
+    name: 'UserError',
+    message: 'threads: expected a positive integer but received 0',
+  });
+  assert.throws(() => registerOnednnBackend({ threads: 1.5 }), {
+    message: 'threads: expected a positive integer but received 1.5',
+  });
+  if (!cpuHasBf16()) {
+    assert.throws(() => registerOnednnBackend({ precision: 'bf16' }), {
+      name: 'UserError',
+      message: /^precision bf16 needs a CPU with AVX-512 BF16 or AMX, but this CPU offers /,
+    });
+  }
+});
+
+test('onednn: kernels it does not implement run the CPU ones', skipUnlessBuilt(), async () => {
+  useOnednn();
+  await tf.setBackend('onednn');
+  const a = tf.tensor2d([1, 2, 3, 4], [2, 2]);
+  const b = tf.tensor2d([5, 6, 7, 8], [2, 2]);
+  assert.deepEqual(Array.from(tf.matMul(a, b).dataSync()), [19, 22, 43, 50]);
+  assert.deepEqual(Array.from(tf.add(a, b).dataSync()), [6, 8, 10, 12]);
+  assert.deepEqual(Array.from(tf.cast(a, 'int32').dataSync()), [1, 2, 3, 4]);
+  tf.dispose([a, b]);
+});
+
+test(
+  'onednn: conv2d and its gradients run natively; dispose frees the cache',
+  skipUnlessBuilt(),
+  async () => {
+    useOnednn();
+    await tf.setBackend('onednn');
+    const backend = onednnBackend();
+    // Each native primitive lands in the cache, so its size counts the native kernels that ran.
+    backend.native.dispose();
+    assert.equal(backend.native.cacheSize(), 0);
+    tf.tidy(() => {
+      const x = tf.ones([1, 5, 5, 2]) as tf.Tensor4D;
+      const w = tf.ones([3, 3, 2, 1]) as tf.Tensor4D;
+      const f = (a: tf.Tensor, b: tf.Tensor) =>
+        tf.conv2d(a as tf.Tensor4D, b as tf.Tensor4D, 1, 'valid');
+      // All-ones input and 3x3x2 filter: every output is 18.
+      assert.deepEqual(Array.from(f(x, w).dataSync()), new Array(9).fill(18));
+      assert.equal(backend.native.cacheSize(), 1);
+      const [dx, dw] = tf.grads(f)([x, w]);
+      // dy is all ones: every filter tap sees 9 input cells; a corner of x feeds one output.
+      assert.deepEqual(Array.from(dw.dataSync()), new Array(18).fill(9));
+      assert.equal(dx.dataSync()[0], 1);
+      assert.equal(dx.dataSync()[2 * (2 * 5 + 2)], 9);
+    });
+    // forward, input gradient, filter gradient
+    assert.equal(backend.native.cacheSize(), 3);
+    backend.native.dispose();
+    assert.equal(backend.native.cacheSize(), 0);
+  },
+);
+
+test(
+  'onednn: tensor count does not grow over repeated gradient steps',
+  skipUnlessBuilt(),
+  async () => {
+    useOnednn();
+    await tf.setBackend('onednn');
+    const x = tf.randomNormal([1, 9, 9, 3]) as tf.Tensor4D;
+    const w = tf.randomNormal([3, 3, 3, 4]) as tf.Tensor4D;
+    const step = () =>
+      tf.tidy(() => {
+        const f = (a: tf.Tensor, b: tf.Tensor) =>
+          tf.conv2d(a as tf.Tensor4D, b as tf.Tensor4D, 2, 'same');
+        tf.grads(f)([x, w]);
+      });
+    step();
+    const before = tf.memory().numTensors;
+    for (let i = 0; i < 3; i++) step();
+    assert.equal(tf.memory().numTensors, before);
+    tf.dispose([x, w]);
+  },
+);
