@@ -1,0 +1,32 @@
+import { Command, CommanderError } from 'commander';
+import { UserError } from '../util/errors';
+import * as demo from './demo';
+import * as train from './train';
+import * as translate from './translate';
+
+/** `cyclegan <command>`: every command registers itself from its own file. */
+export async function main(argv: string[]): Promise<void> {
+  const program = new Command('cyclegan')
+    .description('CycleGAN unpaired image-to-image translation, fast on a CPU')
+    .showHelpAfterError('(run with --help for usage)')
+    .exitOverride();
+  for (const command of [train, translate, demo]) command.register(program);
+  program.commands.forEach((c) => c.exitOverride());
+  try {
+    await program.parseAsync(argv);
+  } catch (err) {
+    process.exitCode = report(err);
+  }
+}
+
+/** A user error becomes one line (and a hint); anything else is a bug and keeps its stack. */
+function report(err: unknown): number {
+  if (err instanceof CommanderError) return err.exitCode; // commander already printed it
+  if (err instanceof UserError) {
+    console.error(`error: ${err.message}`);
+    if (err.hint) console.error(`hint: ${err.hint}`);
+    return 1;
+  }
+  console.error(err);
+  return 2;
+}

@@ -1,0 +1,35 @@
+import { InvalidArgumentError } from 'commander';
+
+/** Commander argument parsers that name the option and what it expects. */
+export function integer(min: number) {
+  return (value: string): number => {
+    const n = Number(value);
+    if (!Number.isInteger(n) || n < min) {
+      throw new InvalidArgumentError(`Expected an integer ≥ ${min}, got '${value}'.`);
+    }
+    return n;
+  };
+}
+
+export function number(min: number) {
+  return (value: string): number => {
+    const n = Number(value);
+    if (!Number.isFinite(n) || n < min) {
+      throw new InvalidArgumentError(`Expected a number ≥ ${min}, got '${value}'.`);
+    }
+    return n;
+  };
+}
+
+/** A size limit: a positive integer, or `inf` for no limit. */
+export function limit(value: string): number {
+  if (/^inf(inity)?$/i.test(value)) return Infinity;
+  return integer(1)(value);
+}
+
+export function channels(value: string): 1 | 3 {
+  if (value !== '1' && value !== '3') {
+    throw new InvalidArgumentError(`Expected 1 (grey) or 3 (RGB), got '${value}'.`);
+  }
+  return Number(value) as 1 | 3;
+}

@@ -1,0 +1,50 @@
+import { SingleBar } from 'cli-progress';
+import { StepLosses } from '../models/cyclegan';
+
+/**
+ * One bar per epoch with ETA, iterations/s and the current losses. Where
+ * stderr is not a terminal (CI, a log file) the bar is replaced by one line
+ * per epoch, so logs stay readable.
+ */
+export class EpochBar {
+  private bar?: SingleBar;
+  private started = 0;
+  private done = 0;
+  private readonly tty = process.stderr.isTTY === true;
+
+  start(label: string, total: number, first: number) {
+    this.started = performance.now();
+    this.done = 0;
+    if (!this.tty) return;
+    this.bar = new SingleBar({
+      format: `${label} {bar} {value}/{total} | {rate} it/s | ETA {eta_formatted} | {losses}`,
+      barsize: 20,
+      hideCursor: true,
+      clearOnComplete: false,
+      etaBuffer: 50,
+      stream: process.stderr,
+    });
+    this.bar.start(total, first, { rate: '-', losses: '' });
+  }
+
+  update(value: number, losses: StepLosses) {
+    this.done += 1;
+    const rate = this.done / ((performance.now() - this.started) / 1000);
+    this.bar?.update(value, { rate: rate.toFixed(2), losses: formatLosses(losses) });
+  }
+
+  stop(summary: string) {
+    if (this.bar) this.bar.stop();
+    else process.stderr.write(summary + '\n');
+    this.bar = undefined;
+  }
+}
+
+/** `D_A 0.251 G_A 0.48 cyc_A 1.93 idt_A 0.88 D_B …`: the reference's loss names, shortened. */
+export function formatLosses(l: StepLosses): string {
+  const f = (v: number) => (Math.abs(v) >= 10 ? v.toFixed(1) : v.toFixed(3));
+  return (
+    `D_A ${f(l.D_A)} G_A ${f(l.G_A)} cyc_A ${f(l.cycle_A)} idt_A ${f(l.idt_A)} ` +
+    `D_B ${f(l.D_B)} G_B ${f(l.G_B)} cyc_B ${f(l.cycle_B)} idt_B ${f(l.idt_B)}`
+  );
+}
