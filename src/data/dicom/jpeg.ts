@@ -1,12 +1,14 @@
 /**
  * JPEG code streams (ITU T.81) in DICOM: baseline and extended 8-bit frames go to
- * libjpeg-turbo, lossless (process 14) frames to jpeg-lossless-decoder-js. The frame header
+ * libjpeg-turbo, 12-bit extended frames to our own decoder (jpeg-dct.ts), lossless
+ * (process 14) frames to jpeg-lossless-decoder-js. The frame header
  * decides, not the transfer syntax, since files are sometimes labelled with the wrong one.
  */
 
 import { Decoder as LosslessDecoder } from 'jpeg-lossless-decoder-js';
 
 import type { DecodedFrame } from './decoded';
+import { decodeDctJpeg } from './jpeg-dct';
 import { codecs, runDecoder } from './wasm';
 
 export interface JpegFrameHeader {
@@ -104,6 +106,7 @@ export function decodeJpeg(stream: Uint8Array): DecodedFrame {
   }
   if (sof.process <= 2) {
     if (sof.precision === 8) return decodeWithLibjpegTurbo(stream);
+    if (sof.precision === 12 && sof.process <= 1) return decodeDctJpeg(stream);
     throw new Error(`${sof.precision}-bit ${kind} is not supported yet`);
   }
   throw new Error(`${kind} is not supported yet`);
