@@ -6,6 +6,7 @@
         "native/addon.cc",
         "native/backend.cc",
         "native/conv.cc",
+        "native/elementwise.cc",
         "native/instance_norm.cc",
         "native/mirror_pad.cc"
       ],

@@ -19,6 +19,9 @@ Napi::Function Backend::Define(Napi::Env env) {
           InstanceMethod<&Backend::InstanceNormGrad>("instanceNormGrad"),
           InstanceMethod<&Backend::MirrorPad>("mirrorPad"),
           InstanceMethod<&Backend::MirrorPadGrad>("mirrorPadGrad"),
+          InstanceMethod<&Backend::Binary>("binary"),
+          InstanceMethod<&Backend::Unary>("unary"),
+          InstanceMethod<&Backend::Sum>("sum"),
       });
 }
 

@@ -87,6 +87,9 @@ class Backend : public Napi::ObjectWrap<Backend> {
   Napi::Value InstanceNormGrad(const Napi::CallbackInfo& info);
   Napi::Value MirrorPad(const Napi::CallbackInfo& info);
   Napi::Value MirrorPadGrad(const Napi::CallbackInfo& info);
+  Napi::Value Binary(const Napi::CallbackInfo& info);
+  Napi::Value Unary(const Napi::CallbackInfo& info);
+  Napi::Value Sum(const Napi::CallbackInfo& info);
 
   dnnl::engine engine_;
   dnnl::stream stream_;

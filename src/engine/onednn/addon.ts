@@ -56,6 +56,27 @@ export interface NativeBackend {
   mirrorPad(x: Float32Array, y: Float32Array, ...pad: number[]): void;
   /** Same pad arguments as mirrorPad; the dims are those of dx. */
   mirrorPadGrad(dy: Float32Array, dx: Float32Array, ...pad: number[]): void;
+  /** out[i] = a[i % aPeriod] op b[i % bPeriod] for i < n (op: BinaryOp code). */
+  binary(
+    op: number,
+    a: Float32Array,
+    aPeriod: number,
+    b: Float32Array,
+    bPeriod: number,
+    out: Float32Array,
+    n: number,
+  ): void;
+  /** out[i] = op(x[i]) for i < n (op: UnaryOp code; alpha: LeakyRelu slope, Step value). */
+  unary(op: number, x: Float32Array, out: Float32Array, n: number, alpha: number): void;
+  /** x as [outer, reduced, inner]; out[o, i] = scale * sum over r of x[o, r, i]. */
+  sum(
+    x: Float32Array,
+    out: Float32Array,
+    outer: number,
+    reduced: number,
+    inner: number,
+    scale: number,
+  ): void;
 }
 
 export interface NativeAddon {

@@ -1,0 +1,4 @@
+import { tf } from '../../tf';
+import { reduceKernel } from '../elementwise';
+
+export const meanConfig = reduceKernel(tf.Mean, true);

@@ -1,0 +1,4 @@
+import { tf } from '../../tf';
+import { unaryKernel, UnaryOp } from '../elementwise';
+
+export const sqrtConfig = unaryKernel(tf.Sqrt, UnaryOp.sqrt);

@@ -1,0 +1,4 @@
+import { tf } from '../../tf';
+import { reduceKernel } from '../elementwise';
+
+export const sumConfig = reduceKernel(tf.Sum, false);
