@@ -70,7 +70,7 @@ export async function train(
     );
   }
   fs.mkdirSync(runDir, { recursive: true });
-  await writeOptions(runDir, optionsRecord(opts), defaults);
+  await writeOptions(runDir, optionsRecord(opts), optionsRecord(defaults));
   const log = new RunLog(runDir, { dropAfterIteration: position.totalIterations });
   const parameters =
     countParams(model.G_A.params) +
@@ -172,8 +172,9 @@ async function writeSamples(model: CycleGAN, realA: tf.Tensor4D, realB: tf.Tenso
   await writeSampleGrid(file, rows);
 }
 
-function optionsRecord(opts: TrainOptions): Record<string, unknown> {
-  return { ...opts } as unknown as Record<string, unknown>;
+/** The options as JSON can hold them: an unlimited size is written `"inf"`, as typed. */
+function optionsRecord(opts: object): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(opts).map(([k, v]) => [k, v === Infinity ? 'inf' : v]));
 }
 
 const networkKeys = [
