@@ -1,0 +1,159 @@
+import * as assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import sharp from 'sharp';
+import { repoRoot } from '../support/python';
+import { makeTinyDataset } from '../support/tiny_dataset';
+
+const bin = path.join(repoRoot(), 'bin', 'cyclegan.js');
+
+function cyclegan(args: string[], cwd: string) {
+  const r = spawnSync(process.execPath, [bin, ...args], { cwd, encoding: 'utf8' });
+  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+describe('cyclegan command line', () => {
+  let dataroot: string;
+  let work: string;
+  before(async () => {
+    dataroot = await makeTinyDataset({ trainA: 2, trainB: 2, testA: 2, testB: 1 }, 18);
+    work = fs.mkdtempSync(path.join(os.tmpdir(), 'cyclegan-cli-'));
+    // An odd-sized test image: translate must pad, run and crop back.
+    await sharp({ create: { width: 13, height: 7, channels: 3, background: '#808080' } })
+      .png()
+      .toFile(path.join(dataroot, 'testA', 'odd.png'));
+  });
+  after(() => {
+    fs.rmSync(dataroot, { recursive: true, force: true });
+    fs.rmSync(work, { recursive: true, force: true });
+  });
+
+  it('--help lists every command, and each command has its own help', () => {
+    const top = cyclegan(['--help'], work);
+    assert.equal(top.status, 0);
+    for (const c of ['train', 'translate', 'demo'])
+      assert.match(top.stdout, new RegExp(`\\n  ${c}`));
+    const help = cyclegan(['train', '--help'], work);
+    assert.equal(help.status, 0);
+    assert.match(help.stdout, /--lambda-identity <w>/);
+    assert.match(help.stdout, /\(default: 0\.5\)/);
+  });
+
+  it('trains a few iterations, then translates at the input size', () => {
+    const args = [
+      'train',
+      '--dataroot',
+      dataroot,
+      '--name',
+      'tiny',
+      '--checkpoints-dir',
+      'runs',
+      '--netG',
+      'resnet_6blocks',
+      '--ngf',
+      '4',
+      '--ndf',
+      '4',
+      '--input-nc',
+      '1',
+      '--output-nc',
+      '1',
+      '--load-size',
+      '18',
+      '--crop-size',
+      '16',
+      '--n-epochs',
+      '1',
+      '--n-epochs-decay',
+      '0',
+      '--backend',
+      'cpu',
+      '--display-freq',
+      '1',
+    ];
+    const t = cyclegan(args, work);
+    assert.equal(t.status, 0, t.stderr);
+    assert.match(
+      t.stderr,
+      /^cyclegan train: backend cpu \(\d+ threads, fp32\), trainA 2 images, trainB 2 images, 0\.\d+ M parameters/m,
+    );
+    const run = path.join(work, 'runs', 'tiny');
+    assert.ok(fs.existsSync(path.join(run, 'checkpoints', 'latest', 'G_A.safetensors')));
+
+    const out = path.join(work, 'fakeB');
+    const r = cyclegan(
+      [
+        'translate',
+        '--checkpoint',
+        run,
+        '--direction',
+        'AtoB',
+        '--input',
+        path.join(dataroot, 'testA'),
+        '--output',
+        out,
+        '--backend',
+        'cpu',
+      ],
+      work,
+    );
+    assert.equal(r.status, 0, r.stderr);
+    assert.deepEqual(fs.readdirSync(out).sort(), ['001.png', '002.png', 'odd.png']);
+    return sharp(path.join(out, 'odd.png'))
+      .metadata()
+      .then((m) => {
+        assert.equal(m.width, 13);
+        assert.equal(m.height, 7);
+      });
+  });
+
+  it('translate refuses a setting that contradicts the run, naming both values', () => {
+    const run = path.join(work, 'runs', 'tiny');
+    const r = cyclegan(
+      [
+        'translate',
+        '--checkpoint',
+        run,
+        '--ngf',
+        '64',
+        '--input',
+        dataroot,
+        '--output',
+        path.join(work, 'x'),
+        '--backend',
+        'cpu',
+      ],
+      work,
+    );
+    assert.equal(r.status, 1);
+    assert.equal(
+      r.stderr.split('\n')[0],
+      `error: --ngf 64 contradicts the run's own setting 4 (${path.join(run, 'options.json')}).`,
+    );
+  });
+
+  it('a missing data folder is one line naming it, no stack trace', () => {
+    const r = cyclegan(
+      ['train', '--dataroot', path.join(work, 'nowhere'), '--name', 'x', '--backend', 'cpu'],
+      work,
+    );
+    assert.equal(r.status, 1);
+    assert.equal(
+      r.stderr.split('\n')[0],
+      `error: Folder ${path.join(work, 'nowhere')} does not exist. Check --dataroot.`,
+    );
+    assert.doesNotMatch(r.stderr, /\n\s+at /);
+  });
+
+  it('a bad option value names the option and what it expects', () => {
+    const r = cyclegan(['train', '--dataroot', dataroot, '--name', 'x', '--ngf', '-3'], work);
+    assert.notEqual(r.status, 0);
+    assert.match(
+      r.stderr,
+      /option '--ngf <n>' argument '-3' is invalid\. Expected an integer ≥ 1, got '-3'\./,
+    );
+  });
+});
