@@ -33,6 +33,8 @@ import { ChannelsError, Image } from './image';
 import { checkTransformOptions, loadTransformed, TransformOptions } from './transforms';
 
 export interface UnalignedOptions extends TransformOptions {
+  /** Channels of domain B images (`--output-nc`); `inputNc` is domain A's. Default: inputNc. */
+  outputNc?: 1 | 3;
   maxDatasetSize: number;
   serialBatches: boolean;
   strict: boolean;
@@ -43,10 +45,12 @@ export interface UnalignedOptions extends TransformOptions {
 export interface Batch {
   /** NHWC, values in [-1, 1]. */
   realA: Float32Array;
-  /** NHWC, values in [-1, 1], same shape as realA. */
+  /** NHWC, values in [-1, 1]. */
   realB: Float32Array;
-  /** [batchSize, height, width, channels] */
+  /** realA's [batchSize, height, width, channels] */
   shape: [number, number, number, number];
+  /** realB's shape: B images have `outputNc` channels, and may differ from A in size. */
+  shapeB: [number, number, number, number];
   pathsA: string[];
   pathsB: string[];
   /** 0-based within the epoch. */
@@ -180,17 +184,20 @@ export class UnalignedDataset {
     const paths = side === 'A' ? this.pathsA : this.pathsB;
     const dir = side === 'A' ? this.dirA : this.dirB;
     const state = rng.getState();
+    const nc = side === 'A' ? this.opts.inputNc : (this.opts.outputNc ?? this.opts.inputNc);
+    const option = side === 'A' ? '--input-nc' : '--output-nc';
+    const opts = { ...this.opts, inputNc: nc };
     for (let k = 0; k < paths.length; k++) {
       const file = paths[(index + k) % paths.length];
       if (this.bad.has(file)) continue;
       try {
         // a replacement gets the same draws the bad file would have had
-        const image = await loadTransformed(file, this.opts, new Rng(state), this.opts.dicom);
+        const image = await loadTransformed(file, opts, new Rng(state), this.opts.dicom);
         return { image, path: file };
       } catch (err) {
         if (err instanceof ChannelsError) {
           throw new UserError(
-            `Images in ${dir} cannot be used with --input-nc ${this.opts.inputNc}: ` +
+            `Images in ${dir} cannot be used with ${option} ${nc}: ` +
               `${path.basename(file)} has ${err.channels} channels ` +
               '(expected 1 to 4: grey, grey+alpha, RGB, RGBA or CMYK).',
           );
@@ -230,24 +237,20 @@ export class UnalignedDataset {
         }
       }
     }
-    if (items[0].b.height !== height || items[0].b.width !== width) {
-      throw new UserError(
-        `Domain A and B images differ in size: ${items[0].pathA} gives ${dims(items[0].a)}, ` +
-          `${items[0].pathB} gives ${dims(items[0].b)} (${mode}).`,
-        `Use ${fixed}, or images of one size in both domains.`,
-      );
-    }
     const size = height * width * channels;
+    const b = items[0].b;
+    const sizeB = b.height * b.width * b.channels;
     const realA = new Float32Array(items.length * size);
-    const realB = new Float32Array(items.length * size);
+    const realB = new Float32Array(items.length * sizeB);
     items.forEach((item, n) => {
       realA.set(item.a.data, n * size);
-      realB.set(item.b.data, n * size);
+      realB.set(item.b.data, n * sizeB);
     });
     return {
       realA,
       realB,
       shape: [items.length, height, width, channels],
+      shapeB: [items.length, b.height, b.width, b.channels],
       pathsA: items.map((item) => item.pathA),
       pathsB: items.map((item) => item.pathB),
       iteration,

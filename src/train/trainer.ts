@@ -46,7 +46,7 @@ export async function train(
   const runDir = path.join(opts.checkpointsDir, opts.name);
   const dataset = await UnalignedDataset.open(opts.dataroot, 'train', {
     ...opts,
-    inputNc: opts.inputNc,
+    outputNc: opts.outputNc,
     onWarning: events.warning,
   });
   const model = new CycleGAN(opts, Rng.derive(opts.seed, 0));
@@ -104,12 +104,7 @@ export async function train(
       )) {
         const t0 = performance.now();
         const realA = tf.tensor4d(batch.realA, batch.shape);
-        const realB = tf.tensor4d(batch.realB, [...batch.shape.slice(0, 3), opts.outputNc] as [
-          number,
-          number,
-          number,
-          number,
-        ]);
+        const realB = tf.tensor4d(batch.realB, batch.shapeB);
         const losses = model.trainStep(realA, realB, lr);
         const seconds = (performance.now() - t0) / 1000;
         position = {
