@@ -12,4 +12,6 @@ export interface DecodedFrame {
    * spare bits. Decoded code streams hold plain BitsStored-bit values.
    */
   highBitApplies: boolean;
+  /** What the code stream's own header says, to check against Rows, Columns, SamplesPerPixel. */
+  header?: { width: number; height: number; components: number };
 }

@@ -75,6 +75,7 @@ function decodeWithLibjpegTurbo(stream: Uint8Array): DecodedFrame {
       // libjpeg turns a three-component YCbCr stream into RGB on output.
       rgb: info.componentCount === 3,
       highBitApplies: false,
+      header: { width: info.width, height: info.height, components: info.componentCount },
     };
   });
 }
@@ -92,6 +93,10 @@ function decodeLossless(stream: Uint8Array): DecodedFrame {
   };
 }
 
+function sofHeader(sof: JpegFrameHeader): DecodedFrame['header'] {
+  return { width: sof.width, height: sof.height, components: sof.components };
+}
+
 /** Decodes one JPEG frame into samples. */
 export function decodeJpeg(stream: Uint8Array): DecodedFrame {
   const sof = readJpegFrameHeader(stream);
@@ -102,11 +107,13 @@ export function decodeJpeg(stream: Uint8Array): DecodedFrame {
         `${kind} with ${sof.components} components of ${sof.precision} bits is not supported yet`,
       );
     }
-    return decodeLossless(stream);
+    return { ...decodeLossless(stream), header: sofHeader(sof) };
   }
   if (sof.process <= 2) {
     if (sof.precision === 8) return decodeWithLibjpegTurbo(stream);
-    if (sof.precision === 12 && sof.process <= 1) return decodeDctJpeg(stream);
+    if (sof.precision === 12 && sof.process <= 1) {
+      return { ...decodeDctJpeg(stream), header: sofHeader(sof) };
+    }
     throw new Error(`${sof.precision}-bit ${kind} is not supported yet`);
   }
   throw new Error(`${kind} is not supported yet`);

@@ -14,6 +14,7 @@ export function decodeJpegLs(stream: Uint8Array): DecodedFrame {
       planar: info.componentCount > 1 && decoder.getInterleaveMode() === 0,
       rgb: false,
       highBitApplies: false,
+      header: { width: info.width, height: info.height, components: info.componentCount },
     };
   });
 }

@@ -66,7 +66,7 @@ function parseError(path: string, size: number, thrown: unknown): BadImageError 
   if (/buffer overrun|past end|greater than or equal to 'byteArray' length|eof/i.test(text)) {
     return new BadImageError(
       path,
-      `truncated DICOM file: the data set ends inside an element (file is ${size} bytes)`,
+      `truncated DICOM file: the file ends inside an element of the data set (${size} bytes)`,
     );
   }
   if (text.includes('0002,0010')) {
@@ -102,6 +102,18 @@ export function parseDicomBytes(bytes: Uint8Array, path: string): ParsedDicom {
       path,
       'not a DICOM file (no "DICM" marker at byte 128 and no data set at byte 0)',
     );
+  }
+
+  if (layout === 'part10' && bytes.length >= 144) {
+    // (0002,0000) UL: the meta group's length; a file cut inside the group is truncated.
+    const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    const isGroupLength = view.getUint32(132, true) === 0x00000002;
+    if (isGroupLength && bytes.length < 144 + view.getUint32(140, true)) {
+      throw new BadImageError(
+        path,
+        `truncated DICOM file: the file ends inside the file meta information (${bytes.length} bytes)`,
+      );
+    }
   }
 
   let buffer = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);

@@ -8,7 +8,7 @@ import { BadImageError } from '../../util/errors';
 import { colorToUnit } from './color';
 import type { DecodedFrame } from './decoded';
 import { encapsulatedFrame, nativeFrame } from './frames';
-import { decodeJpeg } from './jpeg';
+import { decodeJpeg, readJpegFrameHeader } from './jpeg';
 import { decodeJpeg2000 } from './jpeg2000';
 import { decodeJpegLs } from './jpegls';
 import { parseDicomBytes, readMeta, type ParsedDicom } from './parse';
@@ -63,6 +63,19 @@ function swapped(bytes: Uint8Array, size: number): Uint8Array {
   return out;
 }
 
+function checkHeader(h: NonNullable<DecodedFrame['header']>, meta: DicomMeta): void {
+  if (h.width !== meta.columns || h.height !== meta.rows) {
+    throw new Error(
+      `code stream is ${h.width}x${h.height}, the data set says ${meta.columns}x${meta.rows}`,
+    );
+  }
+  if (h.components !== meta.samplesPerPixel) {
+    throw new Error(
+      `code stream has ${h.components} component(s), the data set says ${meta.samplesPerPixel}`,
+    );
+  }
+}
+
 function decodeFrame(
   parsed: ParsedDicom,
   meta: DicomMeta,
@@ -81,18 +94,17 @@ function decodeFrame(
 
   const stream = encapsulatedFrame(ds, meta, index, path);
   try {
-    switch (syntax.pixels) {
-      case 'rle':
-        return decodeRle(stream, meta.rows * meta.columns, meta.samplesPerPixel, bytesPerSample);
-      case 'jpeg':
-        return decodeJpeg(stream);
-      case 'jpeg-ls':
-        return decodeJpegLs(stream);
-      case 'jpeg-2000':
-        return decodeJpeg2000(stream);
-      default:
-        throw new Error('no decoder');
+    if (syntax.pixels === 'jpeg') {
+      const sof = readJpegFrameHeader(stream); // before decoding: decoders fail less clearly
+      checkHeader({ width: sof.width, height: sof.height, components: sof.components }, meta);
     }
+    const frame = decodeStream(syntax, stream, meta, bytesPerSample);
+    if (frame.header) checkHeader(frame.header, meta);
+    const available = Math.floor(frame.data.length / frame.bytesPerSample);
+    const needed = meta.rows * meta.columns * meta.samplesPerPixel;
+    if (available < needed)
+      throw new Error(`the decoder returned ${available} of ${needed} samples`);
+    return frame;
   } catch (e) {
     if (e instanceof BadImageError) throw e;
     const reason = e instanceof Error ? e.message : String(e);
@@ -100,6 +112,26 @@ function decodeFrame(
       path,
       `cannot decode frame ${index + 1} (${describeSyntax(syntax)}): ${reason}`,
     );
+  }
+}
+
+function decodeStream(
+  syntax: TransferSyntax,
+  stream: Uint8Array,
+  meta: DicomMeta,
+  bytesPerSample: 1 | 2 | 4,
+): DecodedFrame {
+  switch (syntax.pixels) {
+    case 'rle':
+      return decodeRle(stream, meta.rows * meta.columns, meta.samplesPerPixel, bytesPerSample);
+    case 'jpeg':
+      return decodeJpeg(stream);
+    case 'jpeg-ls':
+      return decodeJpegLs(stream);
+    case 'jpeg-2000':
+      return decodeJpeg2000(stream);
+    default:
+      throw new Error(`no decoder for ${syntax.pixels} pixel data`);
   }
 }
 
