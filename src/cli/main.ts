@@ -1,5 +1,6 @@
 import { Command, CommanderError } from 'commander';
 import { UserError } from '../util/errors';
+import * as bench from './bench';
 import * as demo from './demo';
 import * as train from './train';
 import * as translate from './translate';
@@ -10,7 +11,7 @@ export async function main(argv: string[]): Promise<void> {
     .description('CycleGAN unpaired image-to-image translation, fast on a CPU')
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride();
-  for (const command of [train, translate, demo]) command.register(program);
+  for (const command of [train, translate, demo, bench]) command.register(program);
   program.commands.forEach((c) => c.exitOverride());
   try {
     await program.parseAsync(argv);
