@@ -5,13 +5,16 @@ import * as demo from './demo';
 import * as train from './train';
 import * as translate from './translate';
 
-/** `cyclegan <command>`: every command registers itself from its own file. */
+/** Every command, each registering itself from its own file. */
+export const commands = [train, translate, demo, bench];
+
+/** `cyclegan <command>`. */
 export async function main(argv: string[]): Promise<void> {
   const program = new Command('cyclegan')
     .description('CycleGAN unpaired image-to-image translation, fast on a CPU')
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride();
-  for (const command of [train, translate, demo, bench]) command.register(program);
+  for (const command of commands) command.register(program);
   program.commands.forEach((c) => c.exitOverride());
   try {
     await program.parseAsync(argv);

@@ -181,12 +181,13 @@ export function addEngineOptions(cmd: Command) {
 
 export function addTrainOptions(cmd: Command) {
   const t = trainDefaults;
+  cmd
+    .requiredOption('--dataroot <dir>', 'folder with trainA, trainB (and testA, testB)')
+    .requiredOption('--name <name>', 'name of the run: its folder is <checkpoints-dir>/<name>')
+    .option('--checkpoints-dir <dir>', 'where run folders live', t.checkpointsDir);
   addNetworkOptions(cmd);
   addDataOptions(cmd);
   return addEngineOptions(cmd)
-    .requiredOption('--dataroot <dir>', 'folder with trainA, trainB (and testA, testB)')
-    .requiredOption('--name <name>', 'name of the run: its folder is <checkpoints-dir>/<name>')
-    .option('--checkpoints-dir <dir>', 'where run folders live', t.checkpointsDir)
     .addOption(
       new Option('--gan-mode <mode>', 'adversarial loss')
         .choices(['lsgan', 'vanilla'])
