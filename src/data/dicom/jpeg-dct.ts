@@ -28,7 +28,7 @@ const IDCT_BASIS = (() => {
 })();
 
 interface Huffman {
-  /** Per code length 1..16: largest code of that length (−1 when none), and where its values start. */
+  /** Per code length 1..16: the largest code (−1 when none) and where its values start. */
   maxCode: Int32Array;
   valueOffset: Int32Array;
   values: Uint8Array;

@@ -49,6 +49,11 @@ export const TAG = {
   modalityLutSequence: 'x00283000',
   voiLutSequence: 'x00283010',
   pixelData: 'x7fe00010',
+  sharedFunctionalGroups: 'x52009229',
+  perFrameFunctionalGroups: 'x52009230',
+  pixelMeasures: 'x00289110',
+  frameVoiLut: 'x00289132',
+  pixelValueTransformation: 'x00289145',
 } as const;
 
 function message(thrown: unknown): string {
@@ -111,7 +116,8 @@ export function parseDicomBytes(bytes: Uint8Array, path: string): ParsedDicom {
     if (isGroupLength && bytes.length < 144 + view.getUint32(140, true)) {
       throw new BadImageError(
         path,
-        `truncated DICOM file: the file ends inside the file meta information (${bytes.length} bytes)`,
+        'truncated DICOM file: the file ends inside the file meta information ' +
+          `(${bytes.length} bytes)`,
       );
     }
   }
@@ -177,6 +183,25 @@ export function tagName(tag: string): string {
   return `(${tag.slice(1, 5)},${tag.slice(5, 9)})`.toUpperCase();
 }
 
+/**
+ * Where an enhanced multi-frame object (PS3.3 C.7.6.16) keeps a functional group macro: the
+ * shared functional groups, else the first frame's. Per-frame values of later frames are not
+ * used: the first frame's rescale and window apply to all frames.
+ */
+function functionalGroup(ds: DataSet, macroTag: string): DataSet | undefined {
+  for (const groupsTag of [TAG.sharedFunctionalGroups, TAG.perFrameFunctionalGroups]) {
+    const groups = ds.elements[groupsTag]?.items?.[0]?.dataSet;
+    const macro = groups?.elements[macroTag]?.items?.[0]?.dataSet;
+    if (macro) return macro;
+  }
+  return undefined;
+}
+
+/** The first data set among `sets` that has `tag`: the top level, then functional groups. */
+function holding(tag: string, ...sets: (DataSet | undefined)[]): DataSet | undefined {
+  return sets.find((s) => s?.elements[tag] !== undefined);
+}
+
 /** Reads the image attributes; throws BadImageError when the object has no pixel data. */
 export function readMeta(parsed: ParsedDicom, path: string): DicomMeta {
   const ds = parsed.dataSet;
@@ -191,8 +216,11 @@ export function readMeta(parsed: ParsedDicom, path: string): DicomMeta {
   const photometric =
     ds.string(TAG.photometric)?.trim().toUpperCase() ||
     (samplesPerPixel === 1 ? 'MONOCHROME2' : 'RGB');
-  const center = finite(ds.floatString(TAG.windowCenter, 0));
-  const width = finite(ds.floatString(TAG.windowWidth, 0));
+  const measures = holding(TAG.pixelSpacing, ds, functionalGroup(ds, TAG.pixelMeasures));
+  const rescale = holding(TAG.rescaleSlope, ds, functionalGroup(ds, TAG.pixelValueTransformation));
+  const voi = holding(TAG.windowCenter, ds, functionalGroup(ds, TAG.frameVoiLut));
+  const center = finite(voi?.floatString(TAG.windowCenter, 0));
+  const width = finite(voi?.floatString(TAG.windowWidth, 0));
 
   const utf8 = (ds.string(TAG.specificCharacterSet) ?? '').includes('ISO_IR 192');
   const attributes: Record<string, string> = {};
@@ -219,11 +247,11 @@ export function readMeta(parsed: ParsedDicom, path: string): DicomMeta {
     highBit: ds.uint16(TAG.highBit) ?? bitsStored - 1,
     pixelRepresentation: ds.uint16(TAG.pixelRepresentation) === 1 ? 1 : 0,
     planarConfiguration: ds.uint16(TAG.planarConfiguration) === 1 ? 1 : 0,
-    pixelSpacing: numberPair(ds, TAG.pixelSpacing),
+    pixelSpacing: measures && numberPair(measures, TAG.pixelSpacing),
     imagerPixelSpacing: numberPair(ds, TAG.imagerPixelSpacing),
     // A zero slope would flatten the image; files that carry one mean 'no rescale'.
-    rescaleSlope: finite(ds.floatString(TAG.rescaleSlope)) || 1,
-    rescaleIntercept: finite(ds.floatString(TAG.rescaleIntercept)) ?? 0,
+    rescaleSlope: finite(rescale?.floatString(TAG.rescaleSlope)) || 1,
+    rescaleIntercept: finite(rescale?.floatString(TAG.rescaleIntercept)) ?? 0,
     window: center !== undefined && width !== undefined ? { center, width } : undefined,
     attributes,
   };

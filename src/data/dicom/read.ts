@@ -63,6 +63,11 @@ function swapped(bytes: Uint8Array, size: number): Uint8Array {
   return out;
 }
 
+/** Bytes per sample container; checkSupported has allowed only these. */
+function containerBytes(bitsAllocated: number): 1 | 2 | 4 {
+  return bitsAllocated === 8 ? 1 : bitsAllocated === 16 ? 2 : 4;
+}
+
 function checkHeader(h: NonNullable<DecodedFrame['header']>, meta: DicomMeta): void {
   if (h.width !== meta.columns || h.height !== meta.rows) {
     throw new Error(
@@ -83,7 +88,7 @@ function decodeFrame(
   path: string,
 ): DecodedFrame {
   const { dataSet: ds, syntax } = parsed;
-  const bytesPerSample = (meta.bitsAllocated / 8) as 1 | 2 | 4;
+  const bytesPerSample = containerBytes(meta.bitsAllocated);
 
   if (syntax.pixels === 'native') {
     const raw = nativeFrame(ds, meta, index, path);

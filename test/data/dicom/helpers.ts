@@ -12,7 +12,7 @@ export const IMPLICIT_LE = '1.2.840.10008.1.2';
 export interface Synthetic {
   rows: number;
   columns: number;
-  /** Container values of every sample of every frame, in file order (negative: two's complement). */
+  /** Container values of all samples of all frames, in file order (negative: two's complement). */
   pixels: ArrayLike<number>;
   bitsAllocated?: 8 | 16 | 32;
   bitsStored?: number;

@@ -122,7 +122,8 @@ describe('VOI', () => {
     assert.throws(() => read(ramp(), { window: { center: 1, width: 0 } }), {
       name: 'UserError',
       message:
-        'Expected a window with a finite center and a width of at least 1 but received center 1, width 0',
+        'Expected a window with a finite center and a width of at least 1 ' +
+        'but received center 1, width 0',
     });
   });
 });
@@ -174,6 +175,26 @@ describe('stored bits and modality LUT', () => {
     });
     // HU -1024, 0, 40, 1976; window 39.5 +- 199.5
     assertClose(read(bytes), [0, (0 - 39.5) / 399 + 0.5, 0.5 / 399 + 0.5, 1]);
+  });
+
+  it('enhanced multi-frame: rescale, window and spacing from the shared functional groups', () => {
+    const bytes = makeDicom({
+      rows: 1,
+      columns: 2,
+      pixels: [5, 10],
+      extra: {
+        SharedFunctionalGroupsSequence: [
+          {
+            PixelValueTransformationSequence: [{ RescaleSlope: '2', RescaleIntercept: '-10' }],
+            FrameVOILUTSequence: [{ WindowCenter: '0', WindowWidth: '21' }],
+            PixelMeasuresSequence: [{ PixelSpacing: ['0.7', '0.6'] }],
+          },
+        ],
+      },
+    });
+    // modality [0, 10]; window -0.5 +- 10: 0 -> 0.5 / 20 + 0.5, 10 -> 1
+    assertClose(read(bytes), [0.525, 1]);
+    assert.deepEqual(readDicom(bytes, 'x', {}).meta.pixelSpacing, [0.7, 0.6]);
   });
 
   it('8-bit and 32-bit containers', () => {

@@ -135,14 +135,14 @@ describe('writeDicom', () => {
 });
 
 describe('writeDicom read by dcmtk', { skip: noDcmtk }, () => {
-  it('dcmdump shows a derived secondary capture with the source referenced, identifiers removed', () => {
+  it('dcmdump: derived secondary capture, source referenced, identifiers removed', () => {
     const text = dump(encodeDicom(grey, { bits: 16, source, derivation }));
     assert.match(text, /\(0008,0008\) CS \[DERIVED\\SECONDARY\]/);
     assert.match(text, /\(0008,0016\) UI =SecondaryCaptureImageStorage/);
-    assert.match(
-      text,
-      /\(0008,2111\) ST \[CycleGAN translation \(cyclegan-ts\): model resnet_9blocks; checkpoint runs\/ct2mr\/latest; direction AtoB\]/,
-    );
+    const description =
+      'CycleGAN translation (cyclegan-ts): model resnet_9blocks; ' +
+      'checkpoint runs/ct2mr/latest; direction AtoB';
+    assert.ok(text.includes(`(0008,2111) ST [${description}]`));
     assert.match(text, /\(0008,1150\) UI =SecondaryCaptureImageStorage/);
     assert.match(text, /\(0008,1155\) UI \[2\.25\.111\]/);
     assert.match(text, /\(0010,0010\) PN \(no value available\)/);
