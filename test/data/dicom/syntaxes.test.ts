@@ -96,6 +96,12 @@ describe('uncompressed syntaxes (dcmconv)', { skip: noDcmtk }, () => {
     assertLossless(grey8, 'dcmconv', ['+tb'], 'Explicit VR Big Endian');
     assertLossless(signed16, 'dcmconv', ['+tb'], 'Explicit VR Big Endian', SIGNED16);
     assertLossless(rgb8, 'dcmconv', ['+tb'], 'Explicit VR Big Endian');
+    const ybr422 = {
+      ...rgb8,
+      photometric: 'YBR_FULL_422',
+      pixels: pattern(32 * 24 * 2, 8, 5),
+    };
+    assertLossless(ybr422, 'dcmconv', ['+tb'], 'Explicit VR Big Endian');
   });
   it('deflated explicit VR little endian', () => {
     assertLossless(grey16, 'dcmconv', ['+td'], 'Deflated Explicit VR Little Endian');
@@ -110,6 +116,10 @@ describe('RLE Lossless (dcmcrle)', { skip: noDcmtk }, () => {
     assertLossless(signed16, 'dcmcrle', [], 'RLE Lossless', SIGNED16);
     assertLossless(rgb8, 'dcmcrle', [], 'RLE Lossless');
     assertLossless(multi16, 'dcmcrle', [], 'RLE Lossless');
+  });
+
+  it('YBR_FULL colour is converted after RLE decoding', () => {
+    assertLossless({ ...rgb8, photometric: 'YBR_FULL' }, 'dcmcrle', [], 'RLE Lossless');
   });
 });
 
