@@ -62,7 +62,7 @@ export function binaryKernel(kernelName: string, op: number): tf.KernelConfig {
     if (aPeriod === null || bPeriod === null) return cpuFallbackOne(kernelName, args);
 
     const n = sizeOf(outShape);
-    const out = new Float32Array(n);
+    const out = backend.alloc(n);
     backend.native.binary(op, aValues, aPeriod, bValues, bPeriod, out, n);
     return backend.output(out, outShape);
   });
@@ -80,7 +80,7 @@ export function unaryKernel(
     const xValues = backend.floatValues(x);
     if (xValues === null) return cpuFallbackOne(kernelName, args);
 
-    const out = new Float32Array(xValues.length);
+    const out = backend.alloc(xValues.length);
     backend.native.unary(op, xValues, out, xValues.length, alphaOf(attrs));
     return backend.output(out, x.shape);
   });
@@ -111,7 +111,7 @@ export function reduceKernel(kernelName: string, mean: boolean): tf.KernelConfig
       const outShape = attrs.keepDims
         ? x.shape.map((d, i) => (axes.includes(i) ? 1 : d))
         : x.shape.filter((_, i) => !axes.includes(i));
-      const out = new Float32Array(outer * inner);
+      const out = backend.alloc(outer * inner);
       backend.native.sum(xValues, out, outer, reduced, inner, mean ? 1 / reduced : 1);
       return backend.output(out, outShape);
     },

@@ -118,3 +118,34 @@ test(
     tf.dispose([x, w]);
   },
 );
+
+test(
+  'onednn: output arrays are recycled only when no tensor or read uses them',
+  skipUnlessBuilt(),
+  async () => {
+    useOnednn();
+    await tf.setBackend('onednn');
+    const backend = onednnBackend();
+    const buffer = (t: tf.Tensor) => backend.floatValues(t)?.buffer;
+    const x = tf.tensor1d([1, -2, 3, -4]);
+
+    // A disposed output's array is handed to the next output of the same length.
+    const first = tf.relu(x);
+    const firstBuffer = buffer(first);
+    const read = first.dataSync();
+    first.dispose();
+    const second = tf.neg(x);
+    assert.equal(buffer(second), firstBuffer);
+    assert.deepEqual(Array.from(second.dataSync()), [-1, 2, -3, 4]);
+    // What dataSync returned is a copy, untouched by the reuse.
+    assert.deepEqual(Array.from(read), [1, 0, 3, 0]);
+
+    // A view onto an output (the CPU Slice kernel returns a subarray) keeps its buffer alive.
+    const view = tf.slice(second, [1], [2]);
+    second.dispose();
+    const third = tf.abs(x);
+    assert.notEqual(buffer(third), firstBuffer);
+    assert.deepEqual(Array.from(view.dataSync()), [2, -3]);
+    tf.dispose([x, view, third]);
+  },
+);

@@ -39,7 +39,7 @@ export function conv2D(args: Conv2DArgs): tf.TensorInfo {
     pad,
     dimRoundingMode,
   );
-  const y = new Float32Array(sizeOf(convInfo.outShape));
+  const y = backend.alloc(sizeOf(convInfo.outShape));
   backend.native.conv2d(xValues, filterValues, null, y, ...convGeometry(convInfo), 0, 0);
   return backend.output(y, convInfo.outShape);
 }

@@ -32,7 +32,7 @@ export function conv2DBackpropFilter(args: Conv2DBackpropFilterArgs): tf.TensorI
     pad,
     dimRoundingMode,
   );
-  const dw = new Float32Array(sizeOf(convInfo.filterShape));
+  const dw = backend.alloc(sizeOf(convInfo.filterShape));
   backend.native.conv2dBackpropFilter(xValues, dyValues, dw, ...convGeometry(convInfo));
   return backend.output(dw, convInfo.filterShape);
 }

@@ -35,7 +35,7 @@ export function conv2DBackpropInput(args: Conv2DBackpropInputArgs): tf.TensorInf
     pad,
     dimRoundingMode,
   );
-  const dx = new Float32Array(sizeOf(convInfo.inShape));
+  const dx = backend.alloc(sizeOf(convInfo.inShape));
   backend.native.conv2dBackpropInput(dyValues, filterValues, dx, ...convGeometry(convInfo));
   return backend.output(dx, convInfo.inShape);
 }

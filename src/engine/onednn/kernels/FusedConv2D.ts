@@ -52,7 +52,7 @@ export function fusedConv2D(args: FusedConv2DArgs): tf.TensorInfo {
     pad,
     dimRoundingMode,
   );
-  const y = new Float32Array(sizeOf(convInfo.outShape));
+  const y = backend.alloc(sizeOf(convInfo.outShape));
   backend.native.conv2d(
     xValues,
     filterValues,

@@ -28,9 +28,9 @@ export function instanceNorm(
     throw new Error(`${INSTANCE_NORM}: epsilon must be a number >= 0, received ${attrs.epsilon}`);
   }
 
-  const y = new Float32Array(sizeOf(x.shape));
-  const mean = new Float32Array(batch * channels);
-  const invStd = new Float32Array(batch * channels);
+  const y = backend.alloc(sizeOf(x.shape));
+  const mean = backend.alloc(batch * channels);
+  const invStd = backend.alloc(batch * channels);
   backend.native.instanceNorm(
     xValues,
     y,

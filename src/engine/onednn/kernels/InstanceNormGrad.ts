@@ -31,7 +31,7 @@ export function instanceNormGrad(args: KernelArgs<InstanceNormGradInputs, unknow
     );
   }
 
-  const dx = new Float32Array(sizeOf(x.shape));
+  const dx = backend.alloc(sizeOf(x.shape));
   backend.native.instanceNormGrad(
     dyValues,
     xValues,

@@ -20,7 +20,7 @@ export function mirrorPad(
   if (xValues === null || padArgs === null) return cpuFallbackOne(tf.MirrorPad, args);
 
   const outShape = paddedShape(x.shape, paddings);
-  const y = new Float32Array(sizeOf(outShape));
+  const y = backend.alloc(sizeOf(outShape));
   backend.native.mirrorPad(xValues, y, ...padArgs);
   return backend.output(y, outShape);
 }

@@ -34,7 +34,7 @@ export function mirrorPadGrad(
     );
   }
 
-  const dx = new Float32Array(sizeOf(inShape));
+  const dx = backend.alloc(sizeOf(inShape));
   backend.native.mirrorPadGrad(dyValues, dx, ...padArgs);
   return backend.output(dx, inShape);
 }
