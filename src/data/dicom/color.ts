@@ -26,25 +26,26 @@ function expand422(values: Float64Array, pixels: number): Float64Array {
 }
 
 /**
- * RGB in [0, 1], HWC, from interleaved stored values. `alreadyRgb`: the codec converted the
- * colour space (JPEG, JPEG 2000), whatever PhotometricInterpretation says.
+ * RGB in [0, 1], HWC, from interleaved stored values. `rgb`: the codec converted the colour
+ * space (JPEG, JPEG 2000), whatever PhotometricInterpretation says. `subsampled`: native
+ * YBR_FULL_422 samples (Y0 Y1 Cb Cr per pixel pair); decoded code streams are never so.
  */
 export function colorToUnit(
   values: Float64Array,
   meta: DicomMeta,
-  alreadyRgb: boolean,
+  layout: { rgb: boolean; subsampled: boolean },
 ): Float32Array {
   const pixels = meta.rows * meta.columns;
   const max = 2 ** meta.bitsStored - 1;
   const out = new Float32Array(pixels * 3);
-  const photometric = alreadyRgb ? 'RGB' : meta.photometric;
+  const photometric = layout.rgb ? 'RGB' : meta.photometric;
 
   if (photometric === 'RGB') {
     for (let i = 0; i < out.length; i++) out[i] = unit(values[i], max);
     return out;
   }
 
-  const ybr = photometric === 'YBR_FULL_422' ? expand422(values, pixels) : values;
+  const ybr = layout.subsampled ? expand422(values, pixels) : values;
   const mid = 2 ** (meta.bitsStored - 1);
   for (let p = 0; p < pixels; p++) {
     const y = ybr[3 * p];

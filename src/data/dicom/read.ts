@@ -46,7 +46,7 @@ function checkSupported(meta: DicomMeta, syntax: TransferSyntax, path: string): 
         `BitsStored ${meta.bitsStored}, HighBit ${meta.highBit}`,
     );
   }
-  if (p === 'YBR_FULL_422' && meta.columns % 2 === 1) {
+  if (p === 'YBR_FULL_422' && syntax.pixels === 'native' && meta.columns % 2 === 1) {
     throw new BadImageError(
       path,
       `YBR_FULL_422 needs an even number of columns, not ${meta.columns}`,
@@ -156,8 +156,10 @@ export function readDicom(
 
   const count = opts.frames === 'all' ? meta.numberOfFrames : 1;
   const grey = meta.samplesPerPixel === 1;
-  const samples =
-    meta.rows * meta.columns * (meta.photometric === 'YBR_FULL_422' ? 2 : meta.samplesPerPixel);
+  // Only native YBR_FULL_422 keeps its chroma subsampled; codecs hand back full samples.
+  const subsampled = meta.photometric === 'YBR_FULL_422' && parsed.syntax.pixels === 'native';
+  const pixels = meta.rows * meta.columns;
+  const samples = subsampled ? 2 * pixels : pixels * meta.samplesPerPixel;
 
   const decoded: DecodedFrame[] = [];
   const values: Float64Array[] = [];
@@ -165,7 +167,7 @@ export function readDicom(
     const frame = decodeFrame(parsed, meta, i, path);
     let stored: Float64Array;
     try {
-      stored = storedValues(frame, meta, frame.rgb ? meta.rows * meta.columns * 3 : samples);
+      stored = storedValues(frame, meta, samples);
     } catch (e) {
       throw new BadImageError(path, `frame ${i + 1}: ${e instanceof Error ? e.message : e}`);
     }
@@ -179,7 +181,7 @@ export function readDicom(
     const voi = chooseVoi(parsed.dataSet, meta, opts, values);
     frames = values.map((v) => applyVoi(v, voi, meta.photometric === 'MONOCHROME1'));
   } else {
-    frames = values.map((v, i) => colorToUnit(v, meta, decoded[i].rgb));
+    frames = values.map((v, i) => colorToUnit(v, meta, { rgb: decoded[i].rgb, subsampled }));
   }
   return { width: meta.columns, height: meta.rows, channels: grey ? 1 : 3, frames, meta };
 }
