@@ -15,8 +15,8 @@
       "cflags!": ["-O2"],
       "cflags": ["-O3"],
       "cflags_cc!": ["-fno-exceptions", "-fno-rtti"],
-      "cflags_cc": ["-std=c++17", "-fexceptions", "-frtti", "-fopenmp"],
-      "ldflags": ["-fopenmp"],
+      "cflags_cc": ["-std=c++17", "-fexceptions", "-frtti", "-fopenmp", "-fno-math-errno"],
+      "ldflags": ["-fopenmp", "-fno-math-errno"],
       "libraries": ["-ldnnl"]
     }
   ]

@@ -58,6 +58,10 @@ class Backend : public Napi::ObjectWrap<Backend> {
   dnnl::stream& stream() { return stream_; }
   bool bf16() const { return bf16_; }
   int threads() const { return threads_; }
+  // Threads for a loop over `elements` floats: below ~128 KiB of data, starting
+  // the thread team (and, on a busy machine, waiting for it) costs more than
+  // the loop, so small tensors run on the calling thread.
+  int ThreadsFor(int64_t elements) const { return elements < (int64_t{1} << 15) ? 1 : threads_; }
 
   // Returns the cached entry for `key`, building it with `make()` on a miss.
   template <class T, class Make>

@@ -11,6 +11,7 @@
 // bf16 by cached reorders, the convolution accumulates in fp32 and writes fp32,
 // and the fp32 master weights in JS are never changed.
 #include <cstring>
+#include <deque>
 #include <string>
 #include <unordered_map>
 
@@ -109,6 +110,54 @@ struct Bound {
   }
 };
 
+// Filters in the layout a primitive reads. Reordering HWIO into that layout
+// costs as much as a small convolution, and one filter is used several times
+// per training step (a generator runs three times, then its input gradients),
+// so reordered copies are kept per filter tensor: `id` is a number the
+// TypeScript side gives each tensor's data, which never changes while the id
+// lives (ids are not reused). Old entries (weights replaced by an optimizer
+// step) leave in first-in, first-out order.
+struct CachedWeights {
+  static constexpr size_t kMaxEntries = 64;
+
+  memory user;
+  memory::desc innerMd;
+  bool needsReorder = false;
+  dnnl::reorder convert;
+  memory scratch;  // for filters without an id
+  std::unordered_map<int64_t, memory> byId;
+  std::deque<int64_t> order;
+
+  CachedWeights() = default;
+  CachedWeights(const memory::desc& userMd, const memory::desc& innerMd, const dnnl::engine& eng)
+      : user(userMd, eng, nullptr), innerMd(innerMd), needsReorder(userMd != innerMd) {
+    if (needsReorder) {
+      scratch = memory(innerMd, eng);
+      convert = dnnl::reorder(user, scratch);
+    }
+  }
+
+  memory Get(const float* data, int64_t id, dnnl::stream& s, const dnnl::engine& eng) {
+    user.set_data_handle(const_cast<float*>(data));
+    if (!needsReorder) return user;
+    if (id >= 0) {
+      auto it = byId.find(id);
+      if (it != byId.end()) return it->second;
+    }
+    memory target = id >= 0 ? memory(innerMd, eng) : scratch;
+    convert.execute(s, user, target);
+    if (id >= 0) {
+      byId.emplace(id, target);
+      order.push_back(id);
+      if (order.size() > kMaxEntries) {
+        byId.erase(order.front());
+        order.pop_front();
+      }
+    }
+    return target;
+  }
+};
+
 dt ComputeType(bool bf16) { return bf16 ? dt::bf16 : dt::f32; }
 
 // Codes of the fused activations, shared with kernels/FusedConv2D.ts.
@@ -132,14 +181,16 @@ dnnl::primitive_attr ActivationAttr(int64_t activation, float alpha) {
 
 struct ConvForward : CacheEntry {
   dnnl::convolution_forward prim;
-  Bound src, wei, dst;
+  Bound src, dst;
+  CachedWeights wei;
   memory bias;
   std::unordered_map<int, memory> args;
 };
 
 struct ConvBackwardData : CacheEntry {
   dnnl::convolution_backward_data prim;
-  Bound diffDst, wei, diffSrc;
+  Bound diffDst, diffSrc;
+  CachedWeights wei;
   std::unordered_map<int, memory> args;
 };
 
@@ -172,11 +223,12 @@ dnnl::convolution_forward::primitive_desc ForwardPd(const ConvGeometry& g, dt ty
 
 }  // namespace
 
-// conv2d(x, filter, bias | null, y, ...geometry, activation, alpha)
+// conv2d(x, filter, bias | null, y, ...geometry, activation, alpha, filterId)
 Napi::Value Backend::Conv2D(const Napi::CallbackInfo& info) {
   const auto g = ConvGeometry::Parse(info, 4);
   const int64_t activation = IntArg(info, 4 + ConvGeometry::kCount, "activation");
   const float alpha = static_cast<float>(NumberArg(info, 5 + ConvGeometry::kCount, "alpha"));
+  const int64_t filterId = IntArg(info, 6 + ConvGeometry::kCount, "filterId");
   const float* x = FloatArg(info, 0, g.srcSize(), "x");
   const float* filter = FloatArg(info, 1, g.weiSize(), "filter");
   const float* bias = OptionalFloatArg(info, 2, static_cast<size_t>(g.outC), "bias");
@@ -195,11 +247,9 @@ Napi::Value Backend::Conv2D(const Napi::CallbackInfo& info) {
                         prop_kind::forward_inference, engine_);
     entry->prim = dnnl::convolution_forward(pd);
     entry->src = Bound(g.Src(dt::f32), pd.src_desc(), engine_);
-    entry->wei = Bound(g.WeiUser(), pd.weights_desc(), engine_);
+    entry->wei = CachedWeights(g.WeiUser(), pd.weights_desc(), engine_);
     entry->dst = Bound(g.Dst(dt::f32), pd.dst_desc(), engine_);
-    entry->args = {{DNNL_ARG_SRC, entry->src.inner},
-                   {DNNL_ARG_WEIGHTS, entry->wei.inner},
-                   {DNNL_ARG_DST, entry->dst.inner}};
+    entry->args = {{DNNL_ARG_SRC, entry->src.inner}, {DNNL_ARG_DST, entry->dst.inner}};
     if (bias != nullptr) {
       entry->bias = memory(pd.bias_desc(), engine_, nullptr);
       entry->args[DNNL_ARG_BIAS] = entry->bias;
@@ -208,20 +258,20 @@ Napi::Value Backend::Conv2D(const Napi::CallbackInfo& info) {
   });
 
   e.src.Set(x);
-  e.wei.Set(filter);
   e.dst.Set(y);
   if (bias != nullptr) e.bias.set_data_handle(const_cast<float*>(bias));
   e.src.In(stream_);
-  e.wei.In(stream_);
+  e.args[DNNL_ARG_WEIGHTS] = e.wei.Get(filter, filterId, stream_, engine_);
   e.prim.execute(stream_, e.args);
   e.dst.Out(stream_);
   stream_.wait();
   return info.Env().Undefined();
 }
 
-// conv2dBackpropInput(dy, filter, dx, ...geometry)
+// conv2dBackpropInput(dy, filter, dx, ...geometry, filterId)
 Napi::Value Backend::Conv2DBackpropInput(const Napi::CallbackInfo& info) {
   const auto g = ConvGeometry::Parse(info, 3);
+  const int64_t filterId = IntArg(info, 3 + ConvGeometry::kCount, "filterId");
   const float* dy = FloatArg(info, 0, g.dstSize(), "dy");
   const float* filter = FloatArg(info, 1, g.weiSize(), "filter");
   float* dx = FloatArg(info, 2, g.srcSize(), "dx");
@@ -238,19 +288,17 @@ Napi::Value Backend::Conv2DBackpropInput(const Napi::CallbackInfo& info) {
     dnnl::convolution_backward_data::primitive_desc pd(d, engine_, hint);
     entry->prim = dnnl::convolution_backward_data(pd);
     entry->diffDst = Bound(g.Dst(dt::f32), pd.diff_dst_desc(), engine_);
-    entry->wei = Bound(g.WeiUser(), pd.weights_desc(), engine_);
+    entry->wei = CachedWeights(g.WeiUser(), pd.weights_desc(), engine_);
     entry->diffSrc = Bound(g.Src(dt::f32), pd.diff_src_desc(), engine_);
     entry->args = {{DNNL_ARG_DIFF_DST, entry->diffDst.inner},
-                   {DNNL_ARG_WEIGHTS, entry->wei.inner},
                    {DNNL_ARG_DIFF_SRC, entry->diffSrc.inner}};
     return entry;
   });
 
   e.diffDst.Set(dy);
-  e.wei.Set(filter);
   e.diffSrc.Set(dx);
   e.diffDst.In(stream_);
-  e.wei.In(stream_);
+  e.args[DNNL_ARG_WEIGHTS] = e.wei.Get(filter, filterId, stream_, engine_);
   e.prim.execute(stream_, e.args);
   e.diffSrc.Out(stream_);
   stream_.wait();

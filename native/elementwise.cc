@@ -20,10 +20,6 @@ namespace cyclegan {
 
 namespace {
 
-// Below this many elements a loop runs on the calling thread: starting the
-// thread team costs more than it saves.
-constexpr int64_t kParallelMin = 1 << 15;
-
 // Codes shared with src/engine/onednn/kernel_util.ts (BinaryOp, UnaryOp).
 enum BinaryOp : int64_t { kAdd = 0, kSub = 1, kMul = 2, kDiv = 3, kMax = 4, kMin = 5, kSquaredDiff = 6 };
 enum UnaryOp : int64_t {
@@ -43,7 +39,7 @@ enum UnaryOp : int64_t {
 
 template <class F>
 void ForEachBlock(int64_t n, int threads, F f) {
-  if (n < kParallelMin || threads == 1) {
+  if (threads == 1) {
     f(int64_t{0}, n);
     return;
   }
@@ -110,7 +106,7 @@ Napi::Value Backend::Binary(const Napi::CallbackInfo& info) {
   const float* a = FloatArg(info, 1, static_cast<size_t>(aPeriod), "a");
   const float* b = FloatArg(info, 3, static_cast<size_t>(bPeriod), "b");
   float* out = FloatArg(info, 5, static_cast<size_t>(n), "out");
-  const int t = threads_;
+  const int t = ThreadsFor(n);
   switch (op) {
     case kAdd: BinaryLoop(a, aPeriod, b, bPeriod, out, n, t, [](float x, float y) { return x + y; }); break;
     case kSub: BinaryLoop(a, aPeriod, b, bPeriod, out, n, t, [](float x, float y) { return x - y; }); break;
@@ -141,7 +137,7 @@ Napi::Value Backend::Unary(const Napi::CallbackInfo& info) {
   const float alpha = static_cast<float>(NumberArg(info, 4, "alpha"));
   const float* x = FloatArg(info, 1, static_cast<size_t>(n), "x");
   float* out = FloatArg(info, 2, static_cast<size_t>(n), "out");
-  const int t = threads_;
+  const int t = ThreadsFor(n);
   switch (op) {
     // max(x, 0) would turn NaN into 0; TensorFlow.js keeps NaN.
     case kRelu: UnaryLoop(x, out, n, t, [](float v) { return v < 0.f ? 0.f : v; }); break;
@@ -173,7 +169,7 @@ Napi::Value Backend::Sum(const Napi::CallbackInfo& info) {
   const double scale = NumberArg(info, 5, "scale");
   const float* x = FloatArg(info, 0, static_cast<size_t>(outer * reduced * inner), "x");
   float* out = FloatArg(info, 1, static_cast<size_t>(outer * inner), "out");
-  const int threads = (outer * reduced * inner < kParallelMin) ? 1 : threads_;
+  const int threads = ThreadsFor(outer * reduced * inner);
 
   if (inner == 1) {
     // Row sums: each output is one contiguous run; threads split the runs, or

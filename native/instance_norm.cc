@@ -58,12 +58,13 @@ Napi::Value Backend::InstanceNorm(const Napi::CallbackInfo& info) {
   float* mean = FloatArg(info, 2, static_cast<size_t>(batch * channels), "mean");
   float* invStd = FloatArg(info, 3, static_cast<size_t>(batch * channels), "invStd");
 
+  const int threads = ThreadsFor(pixels * channels);
   std::vector<double> sum(channels), sumSq(channels);
   std::vector<float> m(channels), s(channels);
   for (int64_t n = 0; n < batch; ++n) {
     const float* xn = x + n * pixels * channels;
     float* yn = y + n * pixels * channels;
-    ChannelSums(pixels, channels, threads_, sum.data(), sumSq.data(),
+    ChannelSums(pixels, channels, threads, sum.data(), sumSq.data(),
                 [&](int64_t p, double* a, double* b) {
                   const float* row = xn + p * channels;
 #pragma omp simd
@@ -83,7 +84,7 @@ Napi::Value Backend::InstanceNorm(const Napi::CallbackInfo& info) {
     }
     const float* mp = m.data();
     const float* sp = s.data();
-#pragma omp parallel for num_threads(threads_) schedule(static)
+#pragma omp parallel for num_threads(threads) schedule(static)
     for (int64_t p = 0; p < pixels; ++p) {
       const float* xr = xn + p * channels;
       float* yr = yn + p * channels;
@@ -106,6 +107,7 @@ Napi::Value Backend::InstanceNormGrad(const Napi::CallbackInfo& info) {
   const float* invStd = FloatArg(info, 3, static_cast<size_t>(batch * channels), "invStd");
   float* dx = FloatArg(info, 4, size, "dx");
 
+  const int threads = ThreadsFor(pixels * channels);
   std::vector<double> sumDy(channels), sumDyXhat(channels);
   std::vector<float> meanDy(channels), meanDyXhat(channels);
   for (int64_t n = 0; n < batch; ++n) {
@@ -114,7 +116,7 @@ Napi::Value Backend::InstanceNormGrad(const Napi::CallbackInfo& info) {
     float* dxn = dx + n * pixels * channels;
     const float* mu = mean + n * channels;
     const float* is = invStd + n * channels;
-    ChannelSums(pixels, channels, threads_, sumDy.data(), sumDyXhat.data(),
+    ChannelSums(pixels, channels, threads, sumDy.data(), sumDyXhat.data(),
                 [&](int64_t p, double* a, double* b) {
                   const float* g = dyn + p * channels;
                   const float* xr = xn + p * channels;
@@ -130,7 +132,7 @@ Napi::Value Backend::InstanceNormGrad(const Napi::CallbackInfo& info) {
     }
     const float* md = meanDy.data();
     const float* mdx = meanDyXhat.data();
-#pragma omp parallel for num_threads(threads_) schedule(static)
+#pragma omp parallel for num_threads(threads) schedule(static)
     for (int64_t p = 0; p < pixels; ++p) {
       const float* g = dyn + p * channels;
       const float* xr = xn + p * channels;

@@ -76,8 +76,9 @@ Napi::Value Backend::MirrorPad(const Napi::CallbackInfo& info) {
   const int64_t c = g.inDims[3], oc = g.outDims[3];
   const bool plainRows = g.before[3] == 0 && g.after[3] == 0;
   const int64_t rows = g.outDims[0] * g.outDims[1] * g.outDims[2];
+  const int threads = ThreadsFor(static_cast<int64_t>(g.OutSize()));
 
-#pragma omp parallel for num_threads(threads_) schedule(static)
+#pragma omp parallel for num_threads(threads) schedule(static)
   for (int64_t r = 0; r < rows; ++r) {
     const int64_t o2 = r % g.outDims[2], o1 = (r / g.outDims[2]) % g.outDims[1],
                   o0 = r / (g.outDims[2] * g.outDims[1]);
@@ -108,8 +109,9 @@ Napi::Value Backend::MirrorPadGrad(const Napi::CallbackInfo& info) {
   const int64_t c = g.inDims[3], oc = g.outDims[3];
   const bool plainRows = g.before[3] == 0 && g.after[3] == 0;
   const int64_t rows = g.inDims[0] * g.inDims[1] * g.inDims[2];
+  const int threads = ThreadsFor(static_cast<int64_t>(g.OutSize()));
 
-#pragma omp parallel for num_threads(threads_) schedule(static)
+#pragma omp parallel for num_threads(threads) schedule(static)
   for (int64_t r = 0; r < rows; ++r) {
     const int64_t i2 = r % g.inDims[2], i1 = (r / g.inDims[2]) % g.inDims[1],
                   i0 = r / (g.inDims[2] * g.inDims[1]);

@@ -10,7 +10,10 @@ import * as path from 'node:path';
 export interface NativeBackend {
   dispose(): void;
   cacheSize(): number;
-  /** geometry: the 17 integers of `convGeometry`; then activation code and alpha. */
+  /**
+   * geometry: the 17 integers of `convGeometry`; then activation code, alpha, and the
+   * filter's data number (OnednnBackend.dataNumber; -1: do not cache its reordered copy).
+   */
   conv2d(
     x: Float32Array,
     filter: Float32Array,
@@ -18,11 +21,12 @@ export interface NativeBackend {
     y: Float32Array,
     ...geometryActivationAlpha: number[]
   ): void;
+  /** geometry as for conv2d, then the filter's data number. */
   conv2dBackpropInput(
     dy: Float32Array,
     filter: Float32Array,
     dx: Float32Array,
-    ...geometry: number[]
+    ...geometryFilterId: number[]
   ): void;
   conv2dBackpropFilter(
     x: Float32Array,

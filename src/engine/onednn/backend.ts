@@ -34,6 +34,8 @@ export class OnednnBackend extends MathBackendCPU {
    * that an array dropped without being disposed (a kernel that threw) is simply collected.
    */
   private bufferUsers = new WeakMap<ArrayBufferLike, number>();
+  private readonly dataNumbers = new WeakMap<DataId, number>();
+  private nextDataNumber = 0;
 
   constructor(
     addon: NativeAddon,
@@ -56,6 +58,19 @@ export class OnednnBackend extends MathBackendCPU {
     if (t.dtype !== 'float32') return null;
     const values = this.data.get(t.dataId).values;
     return values instanceof Float32Array ? values : null;
+  }
+
+  /**
+   * A number for a tensor's data, the same for as long as the data lives and never reused.
+   * The native side keys its copies of reordered filters on it (tensor data never changes).
+   */
+  dataNumber(dataId: DataId): number {
+    let id = this.dataNumbers.get(dataId);
+    if (id === undefined) {
+      id = this.nextDataNumber++;
+      this.dataNumbers.set(dataId, id);
+    }
+    return id;
   }
 
   /** An output array of `length` floats, recycled when possible; its contents are stale. */

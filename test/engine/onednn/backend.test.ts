@@ -149,3 +149,30 @@ test(
     tf.dispose([x, view, third]);
   },
 );
+
+test(
+  'onednn: filters of one shape keep their own reordered copies',
+  skipUnlessBuilt(),
+  async () => {
+    useOnednn();
+    await tf.setBackend('onednn');
+    // Same shapes, different filters, used in turns: a stale cached copy would repeat a result.
+    const x = tf.ones([1, 4, 4, 16]) as tf.Tensor4D;
+    const filters = [1, 2, 3].map((v) => tf.fill([3, 3, 16, 16], v) as tf.Tensor4D);
+    for (const round of [0, 1]) {
+      filters.forEach((w, i) => {
+        const y = tf.conv2d(x, w, 1, 'valid');
+        // Each output sums 3*3*16 inputs of 1 times the filter value.
+        assert.deepEqual(
+          Array.from(y.dataSync()),
+          new Array(64).fill(144 * (i + 1)),
+          `round ${round}`,
+        );
+        const dx = tf.conv2dTranspose(y, w, [1, 4, 4, 16], 1, 'valid');
+        assert.equal(dx.dataSync()[0], 144 * (i + 1) * 16 * (i + 1));
+        tf.dispose([y, dx]);
+      });
+    }
+    tf.dispose([x, ...filters]);
+  },
+);

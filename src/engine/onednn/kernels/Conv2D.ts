@@ -40,7 +40,16 @@ export function conv2D(args: Conv2DArgs): tf.TensorInfo {
     dimRoundingMode,
   );
   const y = backend.alloc(sizeOf(convInfo.outShape));
-  backend.native.conv2d(xValues, filterValues, null, y, ...convGeometry(convInfo), 0, 0);
+  backend.native.conv2d(
+    xValues,
+    filterValues,
+    null,
+    y,
+    ...convGeometry(convInfo),
+    0,
+    0,
+    backend.dataNumber(filter.dataId),
+  );
   return backend.output(y, convInfo.outShape);
 }
 

@@ -36,7 +36,13 @@ export function conv2DBackpropInput(args: Conv2DBackpropInputArgs): tf.TensorInf
     dimRoundingMode,
   );
   const dx = backend.alloc(sizeOf(convInfo.inShape));
-  backend.native.conv2dBackpropInput(dyValues, filterValues, dx, ...convGeometry(convInfo));
+  backend.native.conv2dBackpropInput(
+    dyValues,
+    filterValues,
+    dx,
+    ...convGeometry(convInfo),
+    backend.dataNumber(filter.dataId),
+  );
   return backend.output(dx, convInfo.inShape);
 }
 

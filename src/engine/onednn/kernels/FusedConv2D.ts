@@ -61,6 +61,7 @@ export function fusedConv2D(args: FusedConv2DArgs): tf.TensorInfo {
     ...convGeometry(convInfo),
     activationCode,
     leakyreluAlpha ?? 0.2,
+    backend.dataNumber(filter.dataId),
   );
   return backend.output(y, convInfo.outShape);
 }
