@@ -1,3 +1,5 @@
+import { selectBackend } from '../../src/engine/backend';
+import { onednnStatus } from '../../src/engine/onednn';
 import { tf } from '../../src/engine/tf';
 
 export interface TestBackend {
@@ -12,5 +14,14 @@ export interface TestBackend {
  * implementation of every kernel) and each faster one that can run here.
  */
 export function testBackends(): TestBackend[] {
-  return [{ name: 'cpu', use: async () => void (await tf.setBackend('cpu')) }];
+  const onednn = onednnStatus();
+  return [
+    { name: 'cpu', use: async () => void (await tf.setBackend('cpu')) },
+    { name: 'wasm', use: async () => void (await selectBackend({ backend: 'wasm' })) },
+    {
+      name: 'onednn',
+      skip: onednn.available ? undefined : `oneDNN backend not built: ${onednn.reason}`,
+      use: async () => void (await selectBackend({ backend: 'onednn' })),
+    },
+  ];
 }
