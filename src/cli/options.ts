@@ -1,6 +1,8 @@
 import { Command, Option } from 'commander';
 import { CycleGANOptions } from '../models/cyclegan';
 import { defaultLossOptions, defaultNetworkOptions, NetworkOptions } from '../models/options';
+import { UserError } from '../util/errors';
+import { addDicomOptions, FramesOption, WindowOption } from './dicom_options';
 import { channels, integer, limit, number } from './parse';
 
 /**
@@ -19,6 +21,10 @@ export interface DataOptions {
   maxDatasetSize: number;
   batchSize: number;
   strict: boolean;
+  /** DICOM window; undefined: each file's own. */
+  window?: WindowOption;
+  /** Training reads the first frame of each DICOM file; `all` is refused for now. */
+  frames: FramesOption;
 }
 
 export interface ScheduleOptions {
@@ -68,6 +74,7 @@ export const trainDefaults = {
   maxDatasetSize: Infinity,
   batchSize: 1,
   strict: false,
+  frames: 'first' as const,
   checkpointsDir: 'runs',
   displayFreq: 400,
   printFreq: 100,
@@ -129,8 +136,11 @@ export function addNetworkOptions(cmd: Command, withDefaults = true) {
   return cmd;
 }
 
-export function addDataOptions(cmd: Command, t = trainDefaults) {
-  return cmd
+/**
+ * How one image is read and preprocessed: what `preview` shows and `train` feeds the model.
+ */
+export function addTransformOptions(cmd: Command, t = trainDefaults) {
+  cmd
     .addOption(
       new Option('--preprocess <mode>', 'scaling and cropping of images at load time')
         .choices(['resize_and_crop', 'crop', 'scale_width', 'scale_width_and_crop', 'none'])
@@ -146,7 +156,12 @@ export function addDataOptions(cmd: Command, t = trainDefaults) {
         .argParser(integer(4))
         .default(t.cropSize),
     )
-    .option('--no-flip', 'do not flip images horizontally for data augmentation')
+    .option('--no-flip', 'do not flip images horizontally for data augmentation');
+  return addDicomOptions(cmd, 'first, or all (each frame an image; not supported by train yet)');
+}
+
+export function addDataOptions(cmd: Command, t = trainDefaults) {
+  return addTransformOptions(cmd, t)
     .option('--serial-batches', 'take images in order, not randomly', t.serialBatches)
     .addOption(
       new Option('--max-dataset-size <n>', 'use at most this many images per domain (or inf)')
@@ -258,6 +273,13 @@ export function addTrainOptions(cmd: Command) {
 /** Commander's parsed values → typed train options. */
 export function resolveTrainOptions(o: Record<string, unknown>): TrainOptions {
   const { flip, continue: cont, ...rest } = o;
+  if (rest.frames === 'all') {
+    throw new UserError(
+      '--frames all is not supported by train yet: training reads the first frame of each ' +
+        'DICOM file.',
+      'Use --frames first, or split multi-frame files into one file per frame first.',
+    );
+  }
   return {
     ...(rest as Omit<TrainOptions, 'noFlip' | 'continueTrain'>),
     noFlip: flip === false,

@@ -47,6 +47,7 @@ export async function train(
   const dataset = await UnalignedDataset.open(opts.dataroot, 'train', {
     ...opts,
     outputNc: opts.outputNc,
+    dicom: { window: opts.window, frames: 'first' },
     onWarning: events.warning,
   });
   const model = new CycleGAN(opts, Rng.derive(opts.seed, 0));
