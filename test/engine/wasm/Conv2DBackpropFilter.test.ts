@@ -4,11 +4,22 @@
 import * as assert from 'node:assert/strict';
 import { test } from 'node:test';
 
-import { tf } from '../../../src/engine/tf';
-import { CONV_CASES, ConvCase, caseName, explicit } from './cases';
-import { assertSameOnBoth, normal, use } from './support';
+import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 
-function filterGradient(k: ConvCase): () => tf.Tensor {
+import { tf } from '../../../src/engine/tf';
+import { conv2DBackpropFilter } from '../../../src/engine/wasm/Conv2DBackpropFilter';
+import { CONV_CASES, ConvCase, caseName, explicit } from './cases';
+import { assertClose, assertSameOnBoth, normal, runOn, use } from './support';
+
+interface FilterGradientCase {
+  x: { values: Float32Array; shape: number[] };
+  dy: { values: Float32Array; shape: number[] };
+  attrs: tf.Conv2DBackpropFilterAttrs;
+  /** dW through the engine, on the current backend. */
+  run(): tf.Tensor;
+}
+
+function filterGradient(k: ConvCase): FilterGradientCase {
   const xShape: [number, number, number, number] = [k.batch, k.height, k.width, k.inChannels];
   const filterShape: [number, number, number, number] = [
     k.kernel,
@@ -19,24 +30,26 @@ function filterGradient(k: ConvCase): () => tf.Tensor {
   const info = tf.backend_util.computeConv2DInfo(xShape, filterShape, k.stride, 1, k.pad);
   const x = normal(1, xShape);
   const dy = normal(2, info.outShape);
-  return () =>
+  const attrs: tf.Conv2DBackpropFilterAttrs = {
+    strides: k.stride,
+    pad: k.pad,
+    dataFormat: 'NHWC',
+    filterShape,
+  };
+  const run = () =>
     tf
       .engine()
       .runKernel(
         tf.Conv2DBackpropFilter,
         { x: tf.tensor(x.values, x.shape), dy: tf.tensor(dy.values, dy.shape) },
-        {
-          strides: k.stride,
-          pad: k.pad,
-          dataFormat: 'NHWC',
-          filterShape,
-        } as unknown as tf.NamedAttrMap,
+        attrs as unknown as tf.NamedAttrMap,
       ) as tf.Tensor;
+  return { x, dy, attrs, run };
 }
 
 for (const k of CONV_CASES) {
   test(`Conv2DBackpropFilter ${caseName(k)}: wasm matches cpu`, async () => {
-    await assertSameOnBoth(filterGradient(k));
+    await assertSameOnBoth(filterGradient(k).run);
   });
 }
 
@@ -63,9 +76,32 @@ test('Conv2DBackpropFilter k3 s2 pad[1]: d Σconv2d / dW by hand on wasm', async
   tf.dispose([x, filter, dW]);
 });
 
+test('Conv2DBackpropFilter k3 s2 pad[1] in groups of 2 taps (the big-layer path): wasm matches cpu', async () => {
+  const k = CONV_CASES[3];
+  const { x, dy, attrs, run } = filterGradient(k);
+  const expected = await runOn('cpu', run);
+  await use('wasm');
+  const values: Float32Array[] = [];
+  tf.tidy(() => {
+    const [xt, dyt] = [tf.tensor(x.values, x.shape), tf.tensor(dy.values, dy.shape)];
+    // Room for two taps of the im2col matrix at a time: 5 groups for 9 taps.
+    const room = 2 * k.inChannels * dy.shape[0] * dy.shape[1] * dy.shape[2];
+    const info = conv2DBackpropFilter(
+      {
+        inputs: { x: xt, dy: dyt },
+        backend: tf.backend() as BackendWasm,
+        attrs,
+      },
+      room,
+    );
+    values.push(tf.engine().makeTensorFromTensorInfo(info).dataSync() as Float32Array);
+  });
+  assertClose(values[0], expected[0], 1e-4, caseName(k));
+});
+
 test('Conv2DBackpropFilter: frees its intermediates on the wasm heap', async () => {
   await use('wasm');
-  const run = filterGradient(CONV_CASES[2]);
+  const { run } = filterGradient(CONV_CASES[2]);
   tf.tidy(run); // the first call may set up XNNPACK state
   const before = tf.backend().numDataIds();
   tf.tidy(() => void run().dataSync());

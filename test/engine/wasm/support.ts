@@ -29,10 +29,13 @@ export async function runOn(
   fn: () => tf.Tensor | tf.Tensor[],
 ): Promise<Float32Array[]> {
   await use(side);
-  return tf.tidy(() => {
+  const values: Float32Array[] = [];
+  // Values are collected outside tidy's result: tidy would walk every element looking for tensors.
+  tf.tidy(() => {
     const out = fn();
-    return (Array.isArray(out) ? out : [out]).map((t) => t.dataSync() as Float32Array);
+    for (const t of Array.isArray(out) ? out : [out]) values.push(t.dataSync() as Float32Array);
   });
+  return values;
 }
 
 /** Runs `fn` on wasm and on cpu and checks every output agrees within `rtol`. */
