@@ -1,12 +1,15 @@
 import { Command, CommanderError } from 'commander';
 import { UserError } from '../util/errors';
+import * as augment from './augment';
 import * as bench from './bench';
 import * as demo from './demo';
+import * as mergeManifests from './merge_manifests';
+import * as preview from './preview';
 import * as train from './train';
 import * as translate from './translate';
 
 /** Every command, each registering itself from its own file. */
-export const commands = [train, translate, demo, bench];
+export const commands = [train, translate, preview, augment, mergeManifests, demo, bench];
 
 /** `cyclegan <command>`. */
 export async function main(argv: string[]): Promise<void> {

@@ -1,8 +1,16 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { Command, Option } from 'commander';
-import { decodeImage, encodePng } from '../data/image';
-import { listImages } from '../data/folder';
+import { Command, InvalidArgumentError, Option } from 'commander';
+import { checkOutputOutside, frameStem, listInputs, openInput, outputStems } from '../batch/inputs';
+import { describeGenerator } from '../batch/generator_info';
+import {
+  checkOutputSettings,
+  OUTPUT_FORMATS,
+  OutputFormat,
+  outputExtension,
+  writeOutput,
+} from '../batch/outputs';
+import { readPixels } from '../data/image';
 import { selectBackend } from '../engine/backend';
 import {
   Direction,
@@ -13,16 +21,53 @@ import {
 } from '../models/translate';
 import { defaultNetworkOptions, NetworkOptions } from '../models/options';
 import { UserError } from '../util/errors';
+import { addDicomOptions, DicomCliOptions, dicomReadOptions } from './dicom_options';
 import { addEngineOptions, addNetworkOptions, EngineOptions, networkOptionsOf } from './options';
 
-export interface TranslateOptions extends EngineOptions, Partial<NetworkOptions> {
+export interface TranslateOptions
+  extends EngineOptions, Partial<NetworkOptions>, Partial<DicomCliOptions> {
   checkpoint?: string;
   generator?: string;
   epoch: string;
   direction: Direction;
   input: string;
   output: string;
-  format: 'png' | 'png16';
+  format: OutputFormat;
+  /** DICOM sample depth; default 16 for DICOM and 16-bit sources, else 8. */
+  bits?: 8 | 16;
+  keepIdentifiers?: boolean;
+}
+
+/** `--format`, `--bits` and `--keep-identifiers`, shared with augment. */
+export function addOutputOptions(cmd: Command) {
+  return cmd
+    .addOption(
+      new Option(
+        '--format <f>',
+        'output format: png (8-bit), png16 (16-bit) or dicom (a derived Secondary Capture ' +
+          "with the source's size and pixel spacing)",
+      )
+        .choices(OUTPUT_FORMATS as string[])
+        .default('png'),
+    )
+    .addOption(
+      new Option(
+        '--bits <n>',
+        'bits per DICOM sample (default: 16 for DICOM and 16-bit sources, else 8)',
+      ).argParser(bits),
+    )
+    .option(
+      '--keep-identifiers',
+      'DICOM output keeps the patient, institution and date attributes of the source ' +
+        '(default: removed, as PS3.15 Annex E basic profile)',
+    );
+}
+
+function bits(value: string): 8 | 16 {
+  if (value !== '8' && value !== '16') {
+    throw new InvalidArgumentError(`Expected 8 or 16, got '${value}'.`);
+  }
+  return Number(value) as 8 | 16;
 }
 
 export function register(program: Command) {
@@ -38,13 +83,13 @@ export function register(program: Command) {
         .default('AtoB'),
     )
     .requiredOption('--input <path>', 'an image or a folder of images')
-    .requiredOption('--output <dir>', 'folder for the translated PNGs')
-    .addOption(new Option('--format <f>', 'output format').choices(['png', 'png16']).default('png'))
-    .addOption(
-      new Option('--preprocess <mode>', 'only none: images are translated at their own size')
-        .choices(['none'])
-        .default('none'),
-    );
+    .requiredOption('--output <dir>', 'folder for the translated images');
+  addOutputOptions(cmd).addOption(
+    new Option('--preprocess <mode>', 'only none: images are translated at their own size')
+      .choices(['none'])
+      .default('none'),
+  );
+  addDicomOptions(cmd, 'first, or all (each frame translated to its own file, <name>-frame<k>)');
   addNetworkOptions(cmd, false);
   addEngineOptions(cmd).action(async (o: TranslateOptions) => {
     await runTranslate(o);
@@ -55,6 +100,9 @@ export async function runTranslate(o: TranslateOptions, quiet = false): Promise<
   if ((o.checkpoint === undefined) === (o.generator === undefined)) {
     throw new UserError('Give exactly one of --checkpoint <run folder> or --generator <file>.');
   }
+  checkOutputSettings(o.format, o.bits);
+  if (!fs.existsSync(o.input)) throw new UserError(`--input ${o.input} does not exist.`);
+  checkOutputOutside(o.input, o.output);
   const backend = await selectBackend(o);
   if (!quiet) for (const note of backend.notes) console.error(note);
   const given = networkOptionsOf(o);
@@ -68,31 +116,42 @@ export async function runTranslate(o: TranslateOptions, quiet = false): Promise<
           network,
         };
       })();
-  const files = fs.statSync(o.input, { throwIfNoEntry: false })?.isDirectory()
-    ? listImages(o.input)
-    : [o.input];
-  if (!fs.existsSync(o.input)) throw new UserError(`--input ${o.input} does not exist.`);
+  const info = describeGenerator(loaded, o.direction, o.checkpoint);
+  const { files } = listInputs(o.input);
+  const stems = outputStems(files);
+  const dicom = dicomReadOptions(o);
+  const { inputNc, outputNc } = loaded.network;
+  const settings = {
+    format: o.format,
+    bits: o.bits,
+    keepIdentifiers: o.keepIdentifiers === true,
+    derivation: info.derivation,
+  };
   fs.mkdirSync(o.output, { recursive: true });
-  const root = fs.statSync(o.input).isDirectory() ? o.input : path.dirname(o.input);
   const started = performance.now();
-  for (const file of files) {
-    const image = await decodeImage(file, loaded.network.inputNc);
-    const data = translateImage(loaded.generator, image);
-    const rel = path.relative(root, file);
-    const out = path.join(o.output, rel.replace(/\.[^./\\]*$/, '') + '.png');
-    fs.mkdirSync(path.dirname(out), { recursive: true });
-    await encodePng(
-      { data, height: image.height, width: image.width, channels: loaded.network.outputNc },
-      out,
-      o.format === 'png16' ? 16 : 8,
-    );
+  let written = 0;
+  try {
+    for (const file of files) {
+      const opened = await openInput(file.path, inputNc, dicom);
+      const frames = opened.sources.length;
+      for (let k = 0; k < frames; k++) {
+        const source = opened.sources[k];
+        const image = await readPixels(source, source.pipeline(), inputNc);
+        const data = translateImage(loaded.generator, image);
+        const name = frameStem(stems.get(file.rel)!, k + 1, frames) + outputExtension(o.format);
+        const out = { data, height: image.height, width: image.width, channels: outputNc };
+        await writeOutput(path.join(o.output, name), out, settings, opened);
+        written++;
+      }
+    }
+  } finally {
+    for (const v of loaded.generator.params.values()) v.dispose();
   }
-  for (const v of loaded.generator.params.values()) v.dispose();
   if (!quiet) {
     const s = (performance.now() - started) / 1000;
     console.error(
-      `Translated ${files.length} image(s) with ${loaded.source} into ${o.output} (${s.toFixed(1)} s).`,
+      `Translated ${written} image(s) with ${loaded.source} into ${o.output} (${s.toFixed(1)} s).`,
     );
   }
-  return files.length;
+  return written;
 }
