@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import type { WindowOption } from '../cli/dicom_options';
 import { LoadedGenerator } from '../models/translate';
 import { Derivation } from './outputs';
 
@@ -45,6 +46,26 @@ function readState(file: string): { epoch: number; iteration: number } | undefin
     }
   } catch {
     // no state: a checkpoint from elsewhere; the epoch stays unknown
+  }
+  return undefined;
+}
+
+/**
+ * The `--window` a run was trained with (from its `options.json`), so that translating with
+ * the run reads DICOM files as training did unless told otherwise. Undefined when the run
+ * used each file's own window, or has no readable options.
+ */
+export function trainingWindow(run: string): WindowOption | undefined {
+  try {
+    const saved = JSON.parse(fs.readFileSync(path.join(run, 'options.json'), 'utf8'));
+    const w = saved?.options?.window as unknown;
+    if (w === 'auto') return 'auto';
+    if (w && typeof w === 'object') {
+      const { center, width } = w as { center?: unknown; width?: unknown };
+      if (typeof center === 'number' && typeof width === 'number') return { center, width };
+    }
+  } catch {
+    // loadRunGenerator reports a run folder without options
   }
   return undefined;
 }

@@ -14,7 +14,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Command, Option } from 'commander';
-import { describeGenerator, GeneratorInfo } from '../batch/generator_info';
+import { describeGenerator, GeneratorInfo, trainingWindow } from '../batch/generator_info';
 import { diffHeatmap } from '../batch/heatmap';
 import {
   checkOutputOutside,
@@ -41,7 +41,13 @@ import { selectBackend } from '../engine/backend';
 import { Direction, LoadedGenerator, loadRunGenerator, translateImage } from '../models/translate';
 import { UserError } from '../util/errors';
 import { CountBar } from './count_bar';
-import { addDicomOptions, DicomCliOptions, dicomReadOptions } from './dicom_options';
+import {
+  addDicomOptions,
+  FILE_WINDOW,
+  describeWindow,
+  DicomCliOptions,
+  dicomReadOptions,
+} from './dicom_options';
 import { addEngineOptions, EngineOptions } from './options';
 import { integer } from './parse';
 import { addOutputOptions } from './translate';
@@ -120,7 +126,11 @@ export function register(program: Command) {
           'SLURM_ARRAY_TASK_ID - SLURM_ARRAY_TASK_MIN (Slurm job array)',
       ).argParser(integer(1)),
     );
-  addDicomOptions(cmd, 'first, or all (each frame translated to its own file, <name>-frame<k>)');
+  addDicomOptions(
+    cmd,
+    'first, or all (each frame translated to its own file, <name>-frame<k>)',
+    `the window the run was trained with, else ${FILE_WINDOW}`,
+  );
   addEngineOptions(cmd).action(async (o: AugmentOptions) => {
     const stop = new AbortController();
     const onSignal = () => stop.abort();
@@ -175,12 +185,14 @@ export async function runAugment(
   for (const note of backend.notes) log(note);
   const loaded = await loadRunGenerator(o.checkpoint, o.epoch, o.direction, {});
   const info = describeGenerator(loaded, o.direction, o.checkpoint);
+  // DICOM files are read as in training unless --window says otherwise
+  const window = o.window ?? trainingWindow(o.checkpoint);
   const job: Job = {
     o,
     loaded,
     info,
     stems,
-    dicom: dicomReadOptions(o),
+    dicom: dicomReadOptions({ ...o, window }),
     ext: outputExtension(o.format),
     settings: {
       format: o.format,
@@ -208,6 +220,7 @@ export async function runAugment(
         `${path.basename(loaded.source, '.safetensors')} of ${o.checkpoint} ` +
         `(${o.epoch === 'latest' ? 'latest' : `epoch ${o.epoch}`}` +
         `${info.epochs ? `, ${info.epochs} epochs trained` : ''}, checkpoint ${info.id}), ` +
+        `window ${describeWindow(window)}${o.window ? '' : ' (as trained)'}, ` +
         `${listing.files.length} files` +
         (shard ? `, shard ${shard.index}/${shard.count}: ${mine.length} files` : '') +
         `, ${skipped} already done, manifest ${manifestFile}`,

@@ -29,15 +29,20 @@ export function parseWindow(value: string): WindowOption {
   return { center, width };
 }
 
-/** Adds `--window` and `--frames` (with `framesHelp` saying what `all` means for the command). */
-export function addDicomOptions(cmd: Command, framesHelp: string) {
+/** What `--window` defaults to when reading training data. */
+export const FILE_WINDOW = "the file's own window, else its VOI LUT, else its full range";
+
+/**
+ * Adds `--window` and `--frames`, with `framesHelp` saying what `all` means for the command
+ * and `windowDefault` what happens without `--window`.
+ */
+export function addDicomOptions(cmd: Command, framesHelp: string, windowDefault = FILE_WINDOW) {
   return cmd
     .addOption(
       new Option(
         '--window <c,w|auto>',
         'DICOM greyscale window: CENTER,WIDTH in modality units (e.g. 40,400 for CT soft ' +
-          "tissue), or auto (0.5th..99.5th percentile); default: the file's own window, " +
-          'else its VOI LUT, else its full range',
+          `tissue), or auto (0.5th..99.5th percentile); default: ${windowDefault}`,
       ).argParser(parseWindow),
     )
     .addOption(
@@ -52,7 +57,7 @@ export function dicomReadOptions(o: Partial<DicomCliOptions>): DicomReadOptions 
   return { window: o.window, frames: o.frames ?? 'first' };
 }
 
-/** `40,400`, `auto` or `file` (the file's own), for logs and option records. */
+/** `40,400`, `auto` or `file` (each file's own), for logs. */
 export function describeWindow(w: WindowOption | undefined): string {
   if (w === undefined) return 'file';
   return w === 'auto' ? 'auto' : `${w.center},${w.width}`;

@@ -2,7 +2,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { checkOutputOutside, frameStem, listInputs, openInput, outputStems } from '../batch/inputs';
-import { describeGenerator } from '../batch/generator_info';
+import { describeGenerator, trainingWindow } from '../batch/generator_info';
 import {
   checkOutputSettings,
   OUTPUT_FORMATS,
@@ -21,7 +21,7 @@ import {
 } from '../models/translate';
 import { defaultNetworkOptions, NetworkOptions } from '../models/options';
 import { UserError } from '../util/errors';
-import { addDicomOptions, DicomCliOptions, dicomReadOptions } from './dicom_options';
+import { addDicomOptions, FILE_WINDOW, DicomCliOptions, dicomReadOptions } from './dicom_options';
 import { addEngineOptions, addNetworkOptions, EngineOptions, networkOptionsOf } from './options';
 
 export interface TranslateOptions
@@ -89,7 +89,11 @@ export function register(program: Command) {
       .choices(['none'])
       .default('none'),
   );
-  addDicomOptions(cmd, 'first, or all (each frame translated to its own file, <name>-frame<k>)');
+  addDicomOptions(
+    cmd,
+    'first, or all (each frame translated to its own file, <name>-frame<k>)',
+    `the window the run was trained with, else ${FILE_WINDOW}`,
+  );
   addNetworkOptions(cmd, false);
   addEngineOptions(cmd).action(async (o: TranslateOptions) => {
     await runTranslate(o);
@@ -119,7 +123,9 @@ export async function runTranslate(o: TranslateOptions, quiet = false): Promise<
   const info = describeGenerator(loaded, o.direction, o.checkpoint);
   const { files } = listInputs(o.input);
   const stems = outputStems(files);
-  const dicom = dicomReadOptions(o);
+  // DICOM files are read as in training unless --window says otherwise
+  const window = o.window ?? (o.checkpoint ? trainingWindow(o.checkpoint) : undefined);
+  const dicom = dicomReadOptions({ ...o, window });
   const { inputNc, outputNc } = loaded.network;
   const settings = {
     format: o.format,

@@ -77,6 +77,19 @@ describe('translate --format png16 | dicom, --frames, --window, --keep-identifie
     assert.notDeepEqual(await raw(a), await raw(b));
   });
 
+  it('without --window, DICOM files are read with the window the run was trained with', async () => {
+    const file = path.join(tiny.run, 'options.json');
+    const saved = JSON.parse(fs.readFileSync(file, 'utf8'));
+    saved.options.window = { center: 40, width: 400 };
+    fs.writeFileSync(file, JSON.stringify(saved));
+    await runTranslate(options('trained', { format: 'png16' }), true);
+    const raw = (f: string) => sharp(f).toColourspace('grey16').raw({ depth: 'ushort' }).toBuffer();
+    assert.deepEqual(
+      await raw(path.join(root, 'trained', 'series', '1.2.840.77.png')),
+      await raw(path.join(root, 'w1', 'series', '1.2.840.77.png')),
+    );
+  });
+
   it('--bits with a PNG format is refused', async () => {
     await assert.rejects(runTranslate(options('x', { bits: 16 }), true), {
       name: 'UserError',
