@@ -113,7 +113,10 @@ export function register(program: Command) {
       'manifest to append to and resume from (default: <output>/manifest.csv, or ' +
         '<output>/manifest-<I>-of-<N>.csv for a shard)',
     )
-    .option('--diff', 'also write <name>.diff.png: |G(x) - x| as a heat map over the input')
+    .option(
+      '--diff',
+      'also write <name>.diff.png, a heat map of how much the model changed each pixel, over the input',
+    )
     .addOption(
       new Option('--shard <I/N>', 'do shard I of N (I from 0): the files whose path hashes to I')
         .argParser(parseShard)

@@ -40,7 +40,7 @@ export function addDicomOptions(cmd: Command, framesHelp: string, windowDefault 
   return cmd
     .addOption(
       new Option(
-        '--window <c,w|auto>',
+        '--window <c,w>',
         'DICOM greyscale window: CENTER,WIDTH in modality units (e.g. 40,400 for CT soft ' +
           `tissue), or auto (0.5th..99.5th percentile); default: ${windowDefault}`,
       ).argParser(parseWindow),
