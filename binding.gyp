@@ -3,6 +3,7 @@
     {
       "target_name": "cyclegan_onednn",
       "sources": [
+        "native/adam.cc",
         "native/addon.cc",
         "native/backend.cc",
         "native/conv.cc",

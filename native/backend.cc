@@ -22,6 +22,7 @@ Napi::Function Backend::Define(Napi::Env env) {
           InstanceMethod<&Backend::Binary>("binary"),
           InstanceMethod<&Backend::Unary>("unary"),
           InstanceMethod<&Backend::Sum>("sum"),
+          InstanceMethod<&Backend::AdamUpdate>("adamUpdate"),
       });
 }
 

@@ -94,6 +94,7 @@ class Backend : public Napi::ObjectWrap<Backend> {
   Napi::Value Binary(const Napi::CallbackInfo& info);
   Napi::Value Unary(const Napi::CallbackInfo& info);
   Napi::Value Sum(const Napi::CallbackInfo& info);
+  Napi::Value AdamUpdate(const Napi::CallbackInfo& info);
 
   dnnl::engine engine_;
   dnnl::stream stream_;

@@ -116,7 +116,7 @@ struct Bound {
 // so reordered copies are kept per filter tensor: `id` is a number the
 // TypeScript side gives each tensor's data, which never changes while the id
 // lives (ids are not reused). Old entries (weights replaced by an optimizer
-// step) leave in first-in, first-out order.
+// step) leave in first-in, first-out order, and their buffers take the new ones.
 struct CachedWeights {
   static constexpr size_t kMaxEntries = 64;
 
@@ -144,16 +144,21 @@ struct CachedWeights {
       auto it = byId.find(id);
       if (it != byId.end()) return it->second;
     }
-    memory target = id >= 0 ? memory(innerMd, eng) : scratch;
-    convert.execute(s, user, target);
+    memory target = scratch;
     if (id >= 0) {
-      byId.emplace(id, target);
-      order.push_back(id);
-      if (order.size() > kMaxEntries) {
-        byId.erase(order.front());
+      // The oldest entry's buffer is recycled: new memory would cost page faults.
+      if (order.size() < kMaxEntries) {
+        target = memory(innerMd, eng);
+      } else {
+        auto oldest = byId.find(order.front());
+        target = oldest->second;
+        byId.erase(oldest);
         order.pop_front();
       }
+      byId.emplace(id, target);
+      order.push_back(id);
     }
+    convert.execute(s, user, target);
     return target;
   }
 };

@@ -72,6 +72,22 @@ export interface NativeBackend {
   ): void;
   /** out[i] = op(x[i]) for i < n (op: UnaryOp code; alpha: LeakyRelu slope, Step value). */
   unary(op: number, x: Float32Array, out: Float32Array, n: number, alpha: number): void;
+  /** One fused Adam step over n elements (see native/adam.cc). */
+  adamUpdate(
+    param: Float32Array,
+    grad: Float32Array,
+    m: Float32Array,
+    v: Float32Array,
+    paramOut: Float32Array,
+    mOut: Float32Array,
+    vOut: Float32Array,
+    n: number,
+    beta1: number,
+    beta2: number,
+    epsilon: number,
+    stepSize: number,
+    sqrtBc2: number,
+  ): void;
   /** x as [outer, reduced, inner]; out[o, i] = scale * sum over r of x[o, r, i]. */
   sum(
     x: Float32Array,

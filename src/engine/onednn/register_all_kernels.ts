@@ -3,6 +3,7 @@
  * the CPU backend's, re-registered under 'onednn' by index.ts.
  */
 import { tf } from '../tf';
+import { adamUpdateConfig } from './kernels/AdamUpdate';
 import { absConfig } from './kernels/Abs';
 import { addConfig } from './kernels/Add';
 import { conv2DConfig } from './kernels/Conv2D';
@@ -34,6 +35,7 @@ import { sumConfig } from './kernels/Sum';
 import { tanhConfig } from './kernels/Tanh';
 
 export const onednnKernelConfigs: tf.KernelConfig[] = [
+  adamUpdateConfig,
   absConfig,
   addConfig,
   conv2DConfig,
