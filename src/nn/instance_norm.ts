@@ -6,41 +6,53 @@ import { tf } from '../engine/tf';
  * its own H×W with the biased variance, y = (x − μ) / sqrt(σ² + ε).
  *
  * Backends that register the `InstanceNorm` / `InstanceNormGrad` kernels
- * (the native oneDNN one does) run it fused with its own gradient; elsewhere
- * it is composed from tfjs ops and differentiated by autograd.
+ * (the native oneDNN one does) run it fused. Elsewhere it is composed from
+ * tfjs ops with its closed-form gradient, which takes half the kernels that
+ * autograd through the composition would:
+ *   dx = σ⁻¹ · (dy − mean(dy) − y · mean(dy · y)), means over H×W.
  *
  * @param x [N, H, W, C]
  */
 export function instanceNorm(x: tf.Tensor4D, epsilon = 1e-5): tf.Tensor4D {
-  if (tf.getKernel('InstanceNorm', tf.getBackend()) == null) {
-    return tf.tidy(() => {
-      const mean = tf.mean(x, [1, 2], true);
-      const centred = tf.sub(x, mean);
-      const variance = tf.mean(tf.square(centred), [1, 2], true);
-      return tf.mul(centred, tf.rsqrt(tf.add(variance, epsilon))) as tf.Tensor4D;
-    });
-  }
-  const fused = tf.customGrad((...args: Array<tf.Tensor | tf.GradSaveFunc>) => {
+  const fusedKernel = tf.getKernel('InstanceNorm', tf.getBackend()) != null;
+  const norm = tf.customGrad((...args: Array<tf.Tensor | tf.GradSaveFunc>) => {
     const input = args[0] as tf.Tensor4D;
     const save = args[1] as tf.GradSaveFunc;
-    const [y, mean, invStd] = tf.engine().runKernel(
-      'InstanceNorm',
-      { x: input },
-      {
-        epsilon,
-      },
-    ) as tf.Tensor[];
-    save([input, mean, invStd]);
+    if (fusedKernel) {
+      const [y, mean, invStd] = tf.engine().runKernel(
+        'InstanceNorm',
+        { x: input },
+        {
+          epsilon,
+        },
+      ) as tf.Tensor[];
+      save([input, mean, invStd]);
+      return {
+        value: y,
+        gradFunc: (dy: tf.Tensor | tf.Tensor[], saved: tf.Tensor[]) =>
+          tf.engine().runKernel('InstanceNormGrad', {
+            dy: dy as tf.Tensor,
+            x: saved[0],
+            mean: saved[1],
+            invStd: saved[2],
+          }) as tf.Tensor,
+      };
+    }
+    const mean = tf.mean(input, [1, 2], true);
+    const centred = tf.sub(input, mean);
+    const invStd = tf.rsqrt(tf.add(tf.mean(tf.square(centred), [1, 2], true), epsilon));
+    const y = tf.mul(centred, invStd);
+    save([y, invStd]);
     return {
       value: y,
-      gradFunc: (dy: tf.Tensor | tf.Tensor[], saved: tf.Tensor[]) =>
-        tf.engine().runKernel('InstanceNormGrad', {
-          dy: dy as tf.Tensor,
-          x: saved[0],
-          mean: saved[1],
-          invStd: saved[2],
-        }) as tf.Tensor,
+      gradFunc: (dy: tf.Tensor | tf.Tensor[], saved: tf.Tensor[]) => {
+        const [yS, invStdS] = saved;
+        const g = dy as tf.Tensor;
+        const meanDy = tf.mean(g, [1, 2], true);
+        const meanDyY = tf.mean(tf.mul(g, yS), [1, 2], true);
+        return tf.mul(tf.sub(tf.sub(g, meanDy), tf.mul(yS, meanDyY)), invStdS);
+      },
     };
   });
-  return fused(x) as tf.Tensor4D;
+  return norm(x) as tf.Tensor4D;
 }
