@@ -10,8 +10,8 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { gunzipSync } from 'node:zlib';
 import sharp from 'sharp';
+import { readFashionMnist } from '../data/idx';
 import { tf } from '../engine/tf';
 import { UserError } from '../util/errors';
 import { Rng } from '../util/rng';
@@ -172,13 +172,21 @@ export async function readAs28x28(file: string): Promise<Float32Array> {
 
 /** The sneakers and ankle boots of one Fashion-MNIST split. */
 export function loadBootSet(datasetDir: string, split: 'train' | 't10k'): BootSet {
-  const images = readIdx(path.join(datasetDir, `${split}-images-idx3-ubyte.gz`), 3);
-  const labels = readIdx(path.join(datasetDir, `${split}-labels-idx1-ubyte.gz`), 1);
-  if (labels.dims[0] !== images.dims[0] || images.dims[1] !== SIDE || images.dims[2] !== SIDE) {
+  const file = path.join(datasetDir, `${split}-images-idx3-ubyte.gz`);
+  if (!fs.existsSync(file)) {
     throw new UserError(
-      `${datasetDir}: ${split} images [${images.dims}] do not match labels [${labels.dims}]`,
+      `Fashion-MNIST not found: ${file} is missing`,
+      'install it with: apt-get install dataset-fashion-mnist',
     );
   }
+  const set = readFashionMnist(datasetDir, split);
+  if (set.height !== SIDE || set.width !== SIDE) {
+    throw new UserError(
+      `${file}: expected ${SIDE}×${SIDE} images, found ${set.height}×${set.width}`,
+    );
+  }
+  const images = { data: set.images };
+  const labels = { data: set.labels };
   const keep: number[] = [];
   labels.data.forEach((l, i) => {
     if (l === SNEAKER || l === ANKLE_BOOT) keep.push(i);
@@ -194,35 +202,4 @@ export function loadBootSet(datasetDir: string, split: 'train' | 't10k'): BootSe
     out.labels[i] = labels.data[src] === ANKLE_BOOT ? 1 : 0;
   });
   return out;
-}
-
-/**
- * Reads a gzipped IDX file of unsigned bytes: magic `0x00 0x00 0x08 <rank>`,
- * then `rank` big-endian uint32 sizes, then the data.
- */
-export function readIdx(file: string, rank: number): { dims: number[]; data: Uint8Array } {
-  let bytes: Buffer;
-  try {
-    bytes = gunzipSync(fs.readFileSync(file));
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    throw new UserError(
-      code === 'ENOENT'
-        ? `Fashion-MNIST not found: ${file} is missing`
-        : `${file}: cannot read (${(err as Error).message})`,
-      code === 'ENOENT' ? 'install it with: apt-get install dataset-fashion-mnist' : undefined,
-    );
-  }
-  const headerLen = 4 + 4 * rank;
-  if (bytes.length < headerLen || bytes.readUInt32BE(0) !== 0x0800 + rank) {
-    throw new UserError(`${file}: not an IDX file of rank ${rank} with unsigned bytes`);
-  }
-  const dims = Array.from({ length: rank }, (_, i) => bytes.readUInt32BE(4 + 4 * i));
-  const size = dims.reduce((a, b) => a * b, 1);
-  if (bytes.length !== headerLen + size) {
-    throw new UserError(
-      `${file}: IDX sizes [${dims}] need ${size} bytes, found ${bytes.length - headerLen}`,
-    );
-  }
-  return { dims, data: new Uint8Array(bytes.buffer, bytes.byteOffset + headerLen, size) };
 }

@@ -12,7 +12,6 @@ import {
   countBoots,
   loadBootSet,
   readAs28x28,
-  readIdx,
   trainBootClassifier,
 } from '../../src/eval/boot_classifier';
 import { UserError } from '../../src/util/errors';
@@ -31,30 +30,6 @@ before(async () => {
 after(() => {
   classifier?.dispose();
   fs.rmSync(scratch, { recursive: true });
-});
-
-function idx(rank: number, dims: number[], data: number[]): Buffer {
-  const header = Buffer.alloc(4 + 4 * rank);
-  header.writeUInt32BE(0x0800 + rank, 0);
-  dims.forEach((d, i) => header.writeUInt32BE(d, 4 + 4 * i));
-  return gzipSync(Buffer.concat([header, Buffer.from(data)]));
-}
-
-test('readIdx: hand-made rank-3 file; bad magic and wrong size are UserErrors', () => {
-  const file = path.join(scratch, 'a.gz');
-  fs.writeFileSync(file, idx(3, [2, 1, 3], [1, 2, 3, 4, 5, 255]));
-  const { dims, data } = readIdx(file, 3);
-  assert.deepEqual(dims, [2, 1, 3]);
-  assert.deepEqual([...data], [1, 2, 3, 4, 5, 255]);
-  assert.throws(
-    () => readIdx(file, 1),
-    new UserError(`${file}: not an IDX file of rank 1 with unsigned bytes`),
-  );
-  fs.writeFileSync(file, idx(1, [4], [1, 2, 3]));
-  assert.throws(
-    () => readIdx(file, 1),
-    new UserError(`${file}: IDX sizes [4] need 4 bytes, found 3`),
-  );
 });
 
 test('missing data set: one UserError naming the file, with an install hint', () => {
