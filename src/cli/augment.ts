@@ -136,7 +136,11 @@ export function register(program: Command) {
   );
   addEngineOptions(cmd).action(async (o: AugmentOptions) => {
     const stop = new AbortController();
-    const onSignal = () => stop.abort();
+    const onSignal = () => {
+      if (stop.signal.aborted) process.exit(130); // a second signal does not wait
+      stop.abort();
+      console.error('\nStopping after the images in progress (Ctrl-C again to quit at once)…');
+    };
     process.on('SIGINT', onSignal);
     process.on('SIGTERM', onSignal);
     let summary: AugmentSummary;
@@ -208,6 +212,7 @@ export async function runAugment(
   // The manifest: what is done already
   fs.mkdirSync(o.output, { recursive: true });
   const manifestFile = o.manifest ?? path.join(o.output, manifestName(shard));
+  fs.mkdirSync(path.dirname(manifestFile), { recursive: true });
   const { writer, existing } = ManifestWriter.open(manifestFile);
   try {
     if (existing.torn > 0) log(`${manifestFile}: cut off a torn last line left by a killed run`);
@@ -223,7 +228,7 @@ export async function runAugment(
         `${path.basename(loaded.source, '.safetensors')} of ${o.checkpoint} ` +
         `(${o.epoch === 'latest' ? 'latest' : `epoch ${o.epoch}`}` +
         `${info.epochs ? `, ${info.epochs} epochs trained` : ''}, checkpoint ${info.id}), ` +
-        `window ${describeWindow(window)}${o.window ? '' : ' (as trained)'}, ` +
+        `window ${describeWindow(window)}${o.window || !window ? '' : ' (as trained)'}, ` +
         `${listing.files.length} files` +
         (shard ? `, shard ${shard.index}/${shard.count}: ${mine.length} files` : '') +
         `, ${skipped} already done, manifest ${manifestFile}`,

@@ -57,8 +57,8 @@ export function dicomReadOptions(o: Partial<DicomCliOptions>): DicomReadOptions 
   return { window: o.window, frames: o.frames ?? 'first' };
 }
 
-/** `40,400`, `auto` or `file` (each file's own), for logs. */
+/** `40,400`, `auto` or `each file's own`, for logs. */
 export function describeWindow(w: WindowOption | undefined): string {
-  if (w === undefined) return 'file';
+  if (w === undefined) return "each file's own";
   return w === 'auto' ? 'auto' : `${w.center},${w.width}`;
 }
