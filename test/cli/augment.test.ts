@@ -210,6 +210,28 @@ describe('cyclegan augment (tiny run on cpu)', () => {
     assert.equal(withDiff.done, 5);
   });
 
+  it('--frames all: a row per frame (k/N), resumed per file; first-frame rows do not count', async () => {
+    const multi = path.join(root, 'multi-in');
+    writeCt(path.join(multi, 'cine'), { ...rampSlice(12, 16, 5), frames: 3 });
+    const opts = options('multi', { input: multi, frames: 'all' });
+    await runAugment(options('multi', { input: multi }), undefined, log); // first frame only
+    const all = await runAugment(opts, undefined, log);
+    assert.deepEqual([all.done, all.skipped, all.images], [1, 0, 3]);
+    const rows = readManifest(path.join(root, 'multi', 'manifest.csv')).rows;
+    assert.deepEqual(
+      rows.map((r) => [r.frame, r.output, r.size]).sort(), // frames finish in any order
+      [
+        ['', 'cine.png', '16x12'],
+        ['1/3', 'cine-frame1.png', '16x12'],
+        ['2/3', 'cine-frame2.png', '16x12'],
+        ['3/3', 'cine-frame3.png', '16x12'],
+      ],
+    );
+    assert.equal((await runAugment(opts, undefined, log)).skipped, 1);
+    fs.rmSync(path.join(root, 'multi', 'cine-frame2.png'));
+    assert.equal((await runAugment(opts, undefined, log)).done, 1);
+  });
+
   it('shards: disjoint, their union is the whole input; merge-manifests joins them', async () => {
     const seen: string[] = [];
     for (const index of [0, 1, 2]) {
