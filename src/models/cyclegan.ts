@@ -178,22 +178,26 @@ export class CycleGAN {
     let recB!: tf.Tensor4D;
     let losses!: tf.Scalar[];
     const { grads } = tf.variableGrads(() => {
-      fakeB = this.G_A.apply(realA);
+      // Each generator sees its real input and the other domain's real image
+      // (for the identity term) in one batch: instance norm is per image, so
+      // this is the same computation in fewer, larger kernels.
+      const identity = lambdaIdentity > 0;
+      let idtA: tf.Tensor4D | undefined;
+      let idtB: tf.Tensor4D | undefined;
+      [fakeB, idtA] = identity ? applyToBoth(this.G_A, realA, realB) : [this.G_A.apply(realA)];
+      [fakeA, idtB] = identity ? applyToBoth(this.G_B, realB, realA) : [this.G_B.apply(realB)];
       recA = this.G_B.apply(fakeB);
-      fakeA = this.G_B.apply(realB);
       recB = this.G_A.apply(fakeA);
       // The identity term is scaled by the cycle weight of the domain it maps into.
-      const identity = (g: ResnetGenerator, real: tf.Tensor4D, lambda: number) =>
-        lambdaIdentity > 0
-          ? (tf.mul(l1Loss(g.apply(real), real), lambda * lambdaIdentity) as tf.Scalar)
-          : tf.scalar(0);
+      const identityLoss = (idt: tf.Tensor4D | undefined, real: tf.Tensor4D, lambda: number) =>
+        idt ? (tf.mul(l1Loss(idt, real), lambda * lambdaIdentity) as tf.Scalar) : tf.scalar(0);
       losses = [
         ganLoss(this.D_A.apply(fakeB), true, ganMode),
         ganLoss(this.D_B.apply(fakeA), true, ganMode),
         tf.mul(l1Loss(recA, realA), lambdaA) as tf.Scalar,
         tf.mul(l1Loss(recB, realB), lambdaB) as tf.Scalar,
-        identity(this.G_A, realB, lambdaB),
-        identity(this.G_B, realA, lambdaA),
+        identityLoss(idtA, realB, lambdaB),
+        identityLoss(idtB, realA, lambdaA),
       ];
       (tf.keep(fakeA), tf.keep(fakeB), tf.keep(recA), tf.keep(recB));
       losses.forEach((l) => tf.keep(l));
@@ -215,11 +219,13 @@ export class CycleGAN {
     fakeB: tf.Tensor4D,
   ) {
     const mode = this.opts.ganMode;
-    const judge = (d: PatchDiscriminator, real: tf.Tensor4D, fake: tf.Tensor4D) =>
-      tf.mul(
-        tf.add(ganLoss(d.apply(real), true, mode), ganLoss(d.apply(fake), false, mode)),
+    const judge = (d: PatchDiscriminator, real: tf.Tensor4D, fake: tf.Tensor4D) => {
+      const [onReal, onFake] = applyToBoth(d, real, fake);
+      return tf.mul(
+        tf.add(ganLoss(onReal, true, mode), ganLoss(onFake, false, mode)),
         0.5,
       ) as tf.Scalar;
+    };
     let losses!: tf.Scalar[];
     const { grads } = tf.variableGrads(() => {
       losses = [judge(this.D_A, realB, fakeB), judge(this.D_B, realA, fakeA)];
@@ -242,6 +248,21 @@ export class CycleGAN {
     this.poolA.dispose();
     this.poolB.dispose();
   }
+}
+
+/**
+ * `net.apply` on two batches: as one batch when their shapes allow it (every
+ * layer treats images independently), else one after the other.
+ */
+function applyToBoth(
+  net: { apply(x: tf.Tensor4D): tf.Tensor4D },
+  x: tf.Tensor4D,
+  y: tf.Tensor4D,
+): [tf.Tensor4D, tf.Tensor4D] {
+  if (x.shape.slice(1).join() !== y.shape.slice(1).join()) return [net.apply(x), net.apply(y)];
+  const both = net.apply(tf.concat([x, y]));
+  const n = x.shape[0];
+  return [tf.slice(both, 0, n), tf.slice(both, n, y.shape[0])];
 }
 
 /** Joins networks' weights under `<net>.<weight name>` keys. */
