@@ -12,6 +12,7 @@ Napi::Function Backend::Define(Napi::Env env) {
       {
           InstanceMethod<&Backend::Dispose>("dispose"),
           InstanceMethod<&Backend::CacheSize>("cacheSize"),
+          InstanceMethod<&Backend::ReleaseFilter>("releaseFilter"),
           InstanceMethod<&Backend::Conv2D>("conv2d"),
           InstanceMethod<&Backend::Conv2DBackpropInput>("conv2dBackpropInput"),
           InstanceMethod<&Backend::Conv2DBackpropFilter>("conv2dBackpropFilter"),
@@ -44,7 +45,17 @@ Backend::Backend(const Napi::CallbackInfo& info) : Napi::ObjectWrap<Backend>(inf
 }
 
 Napi::Value Backend::Dispose(const Napi::CallbackInfo& info) {
-  cache_.clear();
+  ClearCache();
+  return info.Env().Undefined();
+}
+
+// releaseFilter(id): the filter tensor with this data number was disposed.
+Napi::Value Backend::ReleaseFilter(const Napi::CallbackInfo& info) {
+  auto it = filterHolders_.find(IntArg(info, 0, "id"));
+  if (it != filterHolders_.end()) {
+    for (FilterCache* holder : it->second) holder->Release(it->first);
+    filterHolders_.erase(it);
+  }
   return info.Env().Undefined();
 }
 

@@ -42,6 +42,14 @@ struct CacheEntry {
   virtual ~CacheEntry() = default;
 };
 
+// A cache entry that keeps per-filter copies (conv.cc), told when a filter
+// tensor is disposed.
+class FilterCache {
+ public:
+  virtual ~FilterCache() = default;
+  virtual void Release(int64_t filterId) = 0;
+};
+
 // Op codes that start every cache key.
 enum class Op : int64_t {
   kConv2D = 1,
@@ -63,6 +71,9 @@ class Backend : public Napi::ObjectWrap<Backend> {
   // the loop, so small tensors run on the calling thread.
   int ThreadsFor(int64_t elements) const { return elements < (int64_t{1} << 15) ? 1 : threads_; }
 
+  // Registers `cache` as holding a copy of filter `id`, to be released with it.
+  void WatchFilter(int64_t id, FilterCache* cache) { filterHolders_[id].push_back(cache); }
+
   // Returns the cached entry for `key`, building it with `make()` on a miss.
   template <class T, class Make>
   T& Cached(const Key& key, Make make) {
@@ -70,7 +81,7 @@ class Backend : public Napi::ObjectWrap<Backend> {
     if (it == cache_.end()) {
       // Shapes of one training run are few; a runaway caller (every call a new
       // shape) must not grow memory without bound.
-      if (cache_.size() >= kMaxCacheEntries) cache_.clear();
+      if (cache_.size() >= kMaxCacheEntries) ClearCache();
       it = cache_.emplace(key, make()).first;
     }
     return static_cast<T&>(*it->second);
@@ -81,6 +92,11 @@ class Backend : public Napi::ObjectWrap<Backend> {
 
   Napi::Value Dispose(const Napi::CallbackInfo& info);
   Napi::Value CacheSize(const Napi::CallbackInfo& info);
+  Napi::Value ReleaseFilter(const Napi::CallbackInfo& info);
+  void ClearCache() {
+    filterHolders_.clear();
+    cache_.clear();
+  }
 
   // Kernels, one group per source file. Argument order mirrors the TypeScript
   // calls in src/engine/onednn/kernels/.
@@ -101,6 +117,9 @@ class Backend : public Napi::ObjectWrap<Backend> {
   int threads_ = 1;
   bool bf16_ = false;
   std::unordered_map<Key, std::unique_ptr<CacheEntry>, KeyHash> cache_;
+  // Filter id -> cache entries holding a copy of it (entries live in cache_;
+  // cleared together with it).
+  std::unordered_map<int64_t, std::vector<FilterCache*>> filterHolders_;
 };
 
 // Argument helpers: every kernel checks that a buffer holds at least the

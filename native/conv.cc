@@ -111,56 +111,79 @@ struct Bound {
 };
 
 // Filters in the layout a primitive reads. Reordering HWIO into that layout
-// costs as much as a small convolution, and one filter is used several times
-// per training step (a generator runs three times, then its input gradients),
-// so reordered copies are kept per filter tensor: `id` is a number the
-// TypeScript side gives each tensor's data, which never changes while the id
-// lives (ids are not reused). Old entries (weights replaced by an optimizer
-// step) leave in first-in, first-out order, and their buffers take the new ones.
-struct CachedWeights {
-  static constexpr size_t kMaxEntries = 64;
-
-  memory user;
-  memory::desc innerMd;
-  bool needsReorder = false;
-  dnnl::reorder convert;
-  memory scratch;  // for filters without an id
-  std::unordered_map<int64_t, memory> byId;
-  std::deque<int64_t> order;
-
+// can cost more than a small convolution, and one filter is used several
+// times per training step (a generator runs three times, then its input
+// gradients), so reordered copies are kept per filter tensor: `id` is a number
+// the TypeScript side gives each tensor's data, which never changes while the
+// id lives (ids are not reused). When that tensor is disposed, TypeScript calls
+// releaseFilter(id) and the copy's buffer goes to a free list: the next new
+// filter reuses it warm, where fresh memory would cost a page fault per 4 KiB.
+class CachedWeights : public FilterCache {
+ public:
   CachedWeights() = default;
   CachedWeights(const memory::desc& userMd, const memory::desc& innerMd, const dnnl::engine& eng)
-      : user(userMd, eng, nullptr), innerMd(innerMd), needsReorder(userMd != innerMd) {
-    if (needsReorder) {
-      scratch = memory(innerMd, eng);
-      convert = dnnl::reorder(user, scratch);
+      : user_(userMd, eng, nullptr), innerMd_(innerMd), needsReorder_(userMd != innerMd) {
+    if (needsReorder_) {
+      scratch_ = memory(innerMd, eng);
+      convert_ = dnnl::reorder(user_, scratch_);
     }
   }
 
-  memory Get(const float* data, int64_t id, dnnl::stream& s, const dnnl::engine& eng) {
-    user.set_data_handle(const_cast<float*>(data));
-    if (!needsReorder) return user;
-    if (id >= 0) {
-      auto it = byId.find(id);
-      if (it != byId.end()) return it->second;
+  memory Get(Backend& backend, const float* data, int64_t id) {
+    user_.set_data_handle(const_cast<float*>(data));
+    if (!needsReorder_) return user_;
+    if (id < 0) {
+      convert_.execute(backend.stream(), user_, scratch_);
+      return scratch_;
     }
-    memory target = scratch;
-    if (id >= 0) {
-      // The oldest entry's buffer is recycled: new memory would cost page faults.
-      if (order.size() < kMaxEntries) {
-        target = memory(innerMd, eng);
-      } else {
-        auto oldest = byId.find(order.front());
-        target = oldest->second;
-        byId.erase(oldest);
-        order.pop_front();
-      }
-      byId.emplace(id, target);
-      order.push_back(id);
+    auto it = byId_.find(id);
+    if (it != byId_.end()) return it->second;
+
+    // Filters that are never disposed (kept by the caller) must not grow the
+    // cache without bound: past the limit the oldest copy makes room.
+    while (byId_.size() >= kMaxEntries && !order_.empty()) {
+      Release(order_.front());
+      order_.pop_front();
     }
-    convert.execute(s, user, target);
+    memory target;
+    if (free_.empty()) {
+      target = memory(innerMd_, backend.engine());
+    } else {
+      target = free_.back();
+      free_.pop_back();
+    }
+    convert_.execute(backend.stream(), user_, target);
+    byId_.emplace(id, target);
+    order_.push_back(id);
+    backend.WatchFilter(id, this);
     return target;
   }
+
+  void Release(int64_t id) override {
+    auto it = byId_.find(id);
+    if (it == byId_.end()) return;
+    free_.push_back(it->second);
+    byId_.erase(it);
+    if (order_.size() > 2 * kMaxEntries) {
+      // Drop ids already released from the eviction queue.
+      std::deque<int64_t> live;
+      for (int64_t k : order_)
+        if (byId_.count(k) != 0) live.push_back(k);
+      order_.swap(live);
+    }
+  }
+
+ private:
+  static constexpr size_t kMaxEntries = 64;
+
+  memory user_;
+  memory::desc innerMd_;
+  bool needsReorder_ = false;
+  dnnl::reorder convert_;
+  memory scratch_;  // for filters without an id
+  std::unordered_map<int64_t, memory> byId_;
+  std::deque<int64_t> order_;
+  std::vector<memory> free_;
 };
 
 dt ComputeType(bool bf16) { return bf16 ? dt::bf16 : dt::f32; }
@@ -266,7 +289,7 @@ Napi::Value Backend::Conv2D(const Napi::CallbackInfo& info) {
   e.dst.Set(y);
   if (bias != nullptr) e.bias.set_data_handle(const_cast<float*>(bias));
   e.src.In(stream_);
-  e.args[DNNL_ARG_WEIGHTS] = e.wei.Get(filter, filterId, stream_, engine_);
+  e.args[DNNL_ARG_WEIGHTS] = e.wei.Get(*this, filter, filterId);
   e.prim.execute(stream_, e.args);
   e.dst.Out(stream_);
   stream_.wait();
@@ -303,7 +326,7 @@ Napi::Value Backend::Conv2DBackpropInput(const Napi::CallbackInfo& info) {
   e.diffDst.Set(dy);
   e.diffSrc.Set(dx);
   e.diffDst.In(stream_);
-  e.args[DNNL_ARG_WEIGHTS] = e.wei.Get(filter, filterId, stream_, engine_);
+  e.args[DNNL_ARG_WEIGHTS] = e.wei.Get(*this, filter, filterId);
   e.prim.execute(stream_, e.args);
   e.diffSrc.Out(stream_);
   stream_.wait();

@@ -10,6 +10,8 @@ import * as path from 'node:path';
 export interface NativeBackend {
   dispose(): void;
   cacheSize(): number;
+  /** The filter tensor with this data number is gone; its reordered copies may be reused. */
+  releaseFilter(id: number): void;
   /**
    * geometry: the 17 integers of `convGeometry`; then activation code, alpha, and the
    * filter's data number (OnednnBackend.dataNumber; -1: do not cache its reordered copy).

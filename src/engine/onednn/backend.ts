@@ -110,7 +110,12 @@ export class OnednnBackend extends MathBackendCPU {
   override disposeData(dataId: DataId, force = false): boolean {
     const values = this.data.has(dataId) ? this.data.get(dataId).values : undefined;
     const disposed = super.disposeData(dataId, force);
-    if (disposed && values !== undefined && !this.data.has(dataId)) this.countUser(values, -1);
+    if (disposed && values !== undefined && !this.data.has(dataId)) {
+      this.countUser(values, -1);
+      // A filter's reordered copies in the native cache are no longer needed.
+      const id = this.dataNumbers.get(dataId);
+      if (id !== undefined) this.native.releaseFilter(id);
+    }
     return disposed;
   }
 

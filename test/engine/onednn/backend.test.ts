@@ -176,3 +176,21 @@ test(
     tf.dispose([x, ...filters]);
   },
 );
+
+test(
+  'onednn: a disposed filter frees its copy for the next filter',
+  skipUnlessBuilt(),
+  async () => {
+    useOnednn();
+    await tf.setBackend('onednn');
+    const x = tf.ones([1, 4, 4, 16]) as tf.Tensor4D;
+    // Like an optimizer step: each round's filter replaces (and disposes) the last one.
+    for (let round = 1; round <= 4; round++) {
+      const w = tf.fill([3, 3, 16, 16], round) as tf.Tensor4D;
+      const y = tf.conv2d(x, w, 1, 'valid');
+      assert.deepEqual(Array.from(y.dataSync()), new Array(64).fill(144 * round));
+      tf.dispose([w, y]);
+    }
+    x.dispose();
+  },
+);
