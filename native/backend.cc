@@ -24,6 +24,9 @@ Napi::Function Backend::Define(Napi::Env env) {
           InstanceMethod<&Backend::Unary>("unary"),
           InstanceMethod<&Backend::Sum>("sum"),
           InstanceMethod<&Backend::AdamUpdate>("adamUpdate"),
+          InstanceMethod<&Backend::Greater>("greater"),
+          InstanceMethod<&Backend::Select>("select"),
+          InstanceMethod<&Backend::Pad>("pad"),
       });
 }
 

@@ -111,6 +111,9 @@ class Backend : public Napi::ObjectWrap<Backend> {
   Napi::Value Unary(const Napi::CallbackInfo& info);
   Napi::Value Sum(const Napi::CallbackInfo& info);
   Napi::Value AdamUpdate(const Napi::CallbackInfo& info);
+  Napi::Value Greater(const Napi::CallbackInfo& info);
+  Napi::Value Select(const Napi::CallbackInfo& info);
+  Napi::Value Pad(const Napi::CallbackInfo& info);
 
   dnnl::engine engine_;
   dnnl::stream stream_;

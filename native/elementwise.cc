@@ -210,3 +210,49 @@ Napi::Value Backend::Sum(const Napi::CallbackInfo& info) {
 }
 
 }  // namespace cyclegan
+
+namespace cyclegan {
+
+// greater(a, aPeriod, b, bPeriod, out, n): out[i] = a[i % aPeriod] > b[i % bPeriod],
+// written as 0/1 bytes (TensorFlow.js's bool tensors are Uint8Arrays).
+Napi::Value Backend::Greater(const Napi::CallbackInfo& info) {
+  const int64_t aPeriod = IntArg(info, 1, "aPeriod"), bPeriod = IntArg(info, 3, "bPeriod");
+  const int64_t n = IntArg(info, 5, "n");
+  if (aPeriod < 1 || bPeriod < 1 || n % aPeriod != 0 || n % bPeriod != 0) {
+    throw Napi::RangeError::New(info.Env(), "greater: periods must divide the output size");
+  }
+  const float* a = FloatArg(info, 0, static_cast<size_t>(aPeriod), "a");
+  const float* b = FloatArg(info, 2, static_cast<size_t>(bPeriod), "b");
+  Napi::Value outValue = info[4];
+  if (!outValue.IsTypedArray() || outValue.As<Napi::TypedArray>().TypedArrayType() != napi_uint8_array ||
+      outValue.As<Napi::Uint8Array>().ElementLength() < static_cast<size_t>(n)) {
+    throw Napi::TypeError::New(info.Env(), "out must be a Uint8Array of n elements");
+  }
+  uint8_t* out = outValue.As<Napi::Uint8Array>().Data();
+#pragma omp parallel for simd num_threads(ThreadsFor(n)) schedule(static)
+  for (int64_t i = 0; i < n; ++i) {
+    const float x = aPeriod == n ? a[i] : a[i % aPeriod];
+    const float y = bPeriod == n ? b[i] : b[i % bPeriod];
+    out[i] = x > y ? 1 : 0;
+  }
+  return info.Env().Undefined();
+}
+
+// select(condition, t, e, out, n): out[i] = condition[i] ? t[i] : e[i]
+Napi::Value Backend::Select(const Napi::CallbackInfo& info) {
+  const int64_t n = IntArg(info, 4, "n");
+  Napi::Value condValue = info[0];
+  if (!condValue.IsTypedArray() || condValue.As<Napi::TypedArray>().TypedArrayType() != napi_uint8_array ||
+      condValue.As<Napi::Uint8Array>().ElementLength() < static_cast<size_t>(n)) {
+    throw Napi::TypeError::New(info.Env(), "condition must be a Uint8Array of n elements");
+  }
+  const uint8_t* cond = condValue.As<Napi::Uint8Array>().Data();
+  const float* t = FloatArg(info, 1, static_cast<size_t>(n), "t");
+  const float* e = FloatArg(info, 2, static_cast<size_t>(n), "e");
+  float* out = FloatArg(info, 3, static_cast<size_t>(n), "out");
+#pragma omp parallel for simd num_threads(ThreadsFor(n)) schedule(static)
+  for (int64_t i = 0; i < n; ++i) out[i] = cond[i] ? t[i] : e[i];
+  return info.Env().Undefined();
+}
+
+}  // namespace cyclegan

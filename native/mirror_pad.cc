@@ -1,5 +1,6 @@
-// MirrorPad ('reflect' and 'symmetric') and its exact gradient, for tensors of
-// rank up to 4 (TypeScript pads the shape with leading 1s).
+// MirrorPad ('reflect' and 'symmetric') and its exact gradient, and constant
+// padding (PadV2), for tensors of rank up to 4 (TypeScript pads the shape with
+// leading 1s).
 //
 // Along one dimension of size n with `before` cells of padding, output index o
 // reads source index i = o - before, reflected back into [0, n):
@@ -133,6 +134,47 @@ Napi::Value Backend::MirrorPadGrad(const Napi::CallbackInfo& info) {
         }
       }
     }
+  }
+  return info.Env().Undefined();
+}
+
+}  // namespace cyclegan
+
+namespace cyclegan {
+
+// pad(x, y, ...inDims[4], ...paddings[8], value): constant padding (PadV2).
+Napi::Value Backend::Pad(const Napi::CallbackInfo& info) {
+  int64_t inDims[kRank], before[kRank], outDims[kRank];
+  for (int d = 0; d < kRank; ++d) {
+    inDims[d] = IntArg(info, 2 + d, "dims");
+    before[d] = IntArg(info, 2 + kRank + 2 * d, "paddings");
+    const int64_t after = IntArg(info, 3 + kRank + 2 * d, "paddings");
+    if (inDims[d] < 0 || before[d] < 0 || after < 0) {
+      throw Napi::RangeError::New(info.Env(), "pad: dims and paddings must be >= 0");
+    }
+    outDims[d] = inDims[d] + before[d] + after;
+  }
+  const float value = static_cast<float>(NumberArg(info, 2 + 3 * kRank, "value"));
+  const size_t inSize = static_cast<size_t>(inDims[0] * inDims[1] * inDims[2] * inDims[3]);
+  const size_t outSize = static_cast<size_t>(outDims[0] * outDims[1] * outDims[2] * outDims[3]);
+  const float* x = FloatArg(info, 0, inSize, "x");
+  float* y = FloatArg(info, 1, outSize, "y");
+  const int64_t rows = outDims[0] * outDims[1] * outDims[2];
+  const int64_t oc = outDims[3], c = inDims[3];
+
+#pragma omp parallel for num_threads(ThreadsFor(static_cast<int64_t>(outSize))) schedule(static)
+  for (int64_t r = 0; r < rows; ++r) {
+    const int64_t i2 = r % outDims[2] - before[2], i1 = (r / outDims[2]) % outDims[1] - before[1],
+                  i0 = r / (outDims[2] * outDims[1]) - before[0];
+    float* dst = y + r * oc;
+    if (i0 < 0 || i0 >= inDims[0] || i1 < 0 || i1 >= inDims[1] || i2 < 0 || i2 >= inDims[2]) {
+      for (int64_t k = 0; k < oc; ++k) dst[k] = value;
+      continue;
+    }
+    const float* src = x + ((i0 * inDims[1] + i1) * inDims[2] + i2) * c;
+    for (int64_t k = 0; k < before[3]; ++k) dst[k] = value;
+    std::memcpy(dst + before[3], src, static_cast<size_t>(c) * sizeof(float));
+    for (int64_t k = before[3] + c; k < oc; ++k) dst[k] = value;
   }
   return info.Env().Undefined();
 }

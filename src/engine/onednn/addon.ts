@@ -90,6 +90,25 @@ export interface NativeBackend {
     stepSize: number,
     sqrtBc2: number,
   ): void;
+  /** out[i] = a[i % aPeriod] > b[i % bPeriod] ? 1 : 0 for i < n. */
+  greater(
+    a: Float32Array,
+    aPeriod: number,
+    b: Float32Array,
+    bPeriod: number,
+    out: Uint8Array,
+    n: number,
+  ): void;
+  /** out[i] = condition[i] ? t[i] : e[i] for i < n. */
+  select(
+    condition: Uint8Array,
+    t: Float32Array,
+    e: Float32Array,
+    out: Float32Array,
+    n: number,
+  ): void;
+  /** pad: 4 input dims, before/after for each of the 4 dims, then the constant value. */
+  pad(x: Float32Array, y: Float32Array, ...padValue: number[]): void;
   /** x as [outer, reduced, inner]; out[o, i] = scale * sum over r of x[o, r, i]. */
   sum(
     x: Float32Array,

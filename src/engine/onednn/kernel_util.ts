@@ -114,11 +114,20 @@ export function mirrorPadArgs(
   paddings: Array<[number, number]>,
   mode: 'reflect' | 'symmetric',
 ): number[] | null {
+  const shapeArgs = padShapeArgs(inShape, paddings);
+  return shapeArgs === null ? null : [...shapeArgs, mode === 'reflect' ? 0 : 1];
+}
+
+/** The shape and paddings widened to rank 4 (the common part of every pad kernel's args). */
+export function padShapeArgs(
+  inShape: number[],
+  paddings: Array<[number, number]>,
+): number[] | null {
   if (inShape.length > MIRROR_PAD_RANK || paddings.length !== inShape.length) return null;
   const lead = MIRROR_PAD_RANK - inShape.length;
   const dims = [...new Array<number>(lead).fill(1), ...inShape];
   const pads = [...new Array<[number, number]>(lead).fill([0, 0]), ...paddings];
-  return [...dims, ...pads.flat(), mode === 'reflect' ? 0 : 1];
+  return [...dims, ...pads.flat()];
 }
 
 export function paddedShape(inShape: number[], paddings: Array<[number, number]>): number[] {

@@ -3,14 +3,15 @@
  * the CPU backend's, re-registered under 'onednn' by index.ts.
  */
 import { tf } from '../tf';
-import { adamUpdateConfig } from './kernels/AdamUpdate';
 import { absConfig } from './kernels/Abs';
+import { adamUpdateConfig } from './kernels/AdamUpdate';
 import { addConfig } from './kernels/Add';
 import { conv2DConfig } from './kernels/Conv2D';
 import { conv2DBackpropFilterConfig } from './kernels/Conv2DBackpropFilter';
 import { conv2DBackpropInputConfig } from './kernels/Conv2DBackpropInput';
 import { expConfig } from './kernels/Exp';
 import { fusedConv2DConfig } from './kernels/FusedConv2D';
+import { greaterConfig } from './kernels/Greater';
 import { instanceNormConfig } from './kernels/InstanceNorm';
 import { instanceNormGradConfig } from './kernels/InstanceNormGrad';
 import { leakyReluConfig } from './kernels/LeakyRelu';
@@ -21,9 +22,11 @@ import { mirrorPadConfig } from './kernels/MirrorPad';
 import { mirrorPadGradConfig } from './kernels/MirrorPadGrad';
 import { multiplyConfig } from './kernels/Multiply';
 import { negConfig } from './kernels/Neg';
+import { padV2Config } from './kernels/PadV2';
 import { realDivConfig } from './kernels/RealDiv';
 import { reluConfig } from './kernels/Relu';
 import { rsqrtConfig } from './kernels/Rsqrt';
+import { selectConfig } from './kernels/Select';
 import { sigmoidConfig } from './kernels/Sigmoid';
 import { signConfig } from './kernels/Sign';
 import { sqrtConfig } from './kernels/Sqrt';
@@ -35,14 +38,15 @@ import { sumConfig } from './kernels/Sum';
 import { tanhConfig } from './kernels/Tanh';
 
 export const onednnKernelConfigs: tf.KernelConfig[] = [
-  adamUpdateConfig,
   absConfig,
+  adamUpdateConfig,
   addConfig,
-  conv2DConfig,
   conv2DBackpropFilterConfig,
   conv2DBackpropInputConfig,
+  conv2DConfig,
   expConfig,
   fusedConv2DConfig,
+  greaterConfig,
   instanceNormConfig,
   instanceNormGradConfig,
   leakyReluConfig,
@@ -53,9 +57,11 @@ export const onednnKernelConfigs: tf.KernelConfig[] = [
   mirrorPadGradConfig,
   multiplyConfig,
   negConfig,
+  padV2Config,
   realDivConfig,
   reluConfig,
   rsqrtConfig,
+  selectConfig,
   sigmoidConfig,
   signConfig,
   sqrtConfig,

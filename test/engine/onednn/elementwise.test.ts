@@ -146,3 +146,79 @@ test(
     tf.dispose([a, sum]);
   },
 );
+
+test(
+  'onednn greater, select (tf.where) and the leakyRelu gradient match the CPU backend',
+  skipUnlessBuilt(),
+  async (t) => {
+    useOnednn();
+    const rng = Rng.derive(34);
+    for (const [aShape, bShape] of BROADCASTS) {
+      const label = `greater [${aShape}] [${bShape}]`;
+      const inputs = [
+        { values: randomValues(rng, aShape), shape: aShape },
+        { values: randomValues(rng, bShape), shape: bShape },
+      ];
+      await t.test(label, () =>
+        compareWithCpu(label, inputs, (a, b) => tf.cast(tf.greater(a, b), 'float32'), 0),
+      );
+    }
+    const shape = [2, 30, 40, 16];
+    const inputs = [0, 1, 2].map(() => ({ values: randomValues(rng, shape), shape }));
+    await t.test('where', () =>
+      compareWithCpu('where', inputs, (c, a, b) => tf.where(tf.greater(c, 0), a, b), 0),
+    );
+    await t.test('leakyRelu gradient', () =>
+      compareWithCpu('leakyRelu gradient', inputs.slice(0, 2), (x, dy) =>
+        tf.grad((v: tf.Tensor) => tf.leakyRelu(v, 0.2))(x, dy),
+      ),
+    );
+  },
+);
+
+test('onednn pad (PadV2) matches the CPU backend', skipUnlessBuilt(), async (t) => {
+  useOnednn();
+  const rng = Rng.derive(35);
+  const cases: Array<[number[], Array<[number, number]>, number]> = [
+    [
+      [2, 13, 17, 3],
+      [
+        [0, 0],
+        [1, 2],
+        [3, 0],
+        [0, 0],
+      ],
+      0,
+    ],
+    [
+      [1, 5, 4, 8],
+      [
+        [1, 1],
+        [0, 2],
+        [2, 2],
+        [1, 3],
+      ],
+      -1.5,
+    ],
+    [
+      [7, 6],
+      [
+        [2, 3],
+        [5, 0],
+      ],
+      2,
+    ],
+    [[9], [[4, 8]], 0],
+  ];
+  for (const [shape, paddings, value] of cases) {
+    const label = `[${shape}] ${paddings.map((p) => p.join('/')).join(' ')} value ${value}`;
+    await t.test(label, () =>
+      compareWithCpu(
+        label,
+        [{ values: randomValues(rng, shape), shape }],
+        (x) => tf.pad(x, paddings, value),
+        0,
+      ),
+    );
+  }
+});
