@@ -9,7 +9,9 @@ export interface AdamOptions {
 /**
  * Adam (Kingma & Ba) exactly as PyTorch's `torch.optim.Adam` computes it:
  * bias corrections applied to the step size and to √v, ε added after the
- * correction, no weight decay.
+ * correction, no weight decay. Backends that register an `AdamUpdate` kernel
+ * (inputs param, grad, m, v; attrs beta1, beta2, epsilon, stepSize = lr/(1−β1ᵗ),
+ * sqrtBc2 = √(1−β2ᵗ); outputs param', m', v') run each update in one pass.
  */
 export class Adam {
   readonly m = new Map<string, tf.Variable>();
@@ -34,12 +36,28 @@ export class Adam {
     const bc2 = 1 - beta2 ** this.step;
     const stepSize = lr / bc1;
     const sqrtBc2 = Math.sqrt(bc2);
+    const fused = tf.getKernel('AdamUpdate', tf.getBackend()) != null;
     tf.tidy(() => {
       for (const [name, p] of this.variables) {
         const g = grads[name];
         if (g === undefined) throw new Error(`Adam: no gradient for ${name}`);
         const m = this.m.get(name)!;
         const v = this.v.get(name)!;
+        if (fused) {
+          // One pass over the four arrays instead of a dozen element-wise kernels.
+          const attrs = { beta1, beta2, epsilon, stepSize, sqrtBc2 };
+          const [pNew, mNew, vNew] = tf
+            .engine()
+            .runKernel(
+              'AdamUpdate',
+              { param: p, grad: g, m, v },
+              attrs as unknown as tf.NamedAttrMap,
+            ) as tf.Tensor[];
+          p.assign(pNew);
+          m.assign(mNew);
+          v.assign(vNew);
+          continue;
+        }
         const mNew = tf.add(tf.mul(m, beta1), tf.mul(g, 1 - beta1));
         const vNew = tf.add(tf.mul(v, beta2), tf.mul(tf.square(g), 1 - beta2));
         const denom = tf.add(tf.div(tf.sqrt(vNew), sqrtBc2), epsilon);

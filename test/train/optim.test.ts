@@ -5,37 +5,41 @@ import { Adam } from '../../src/train/adam';
 import { ImagePool } from '../../src/train/image_pool';
 import { linearLearningRate } from '../../src/train/schedule';
 import { Rng } from '../../src/util/rng';
+import { testBackends } from '../support/backends';
 
-describe('Adam', () => {
-  it('matches PyTorch Adam over two steps', () => {
-    const p = tf.variable(tf.tensor1d([1, -1]));
-    const adam = new Adam(new Map([['p', p]]), { beta1: 0.5, beta2: 0.999, epsilon: 1e-8 });
-    const lr = 0.1;
-    const steps = [
-      [0.1, -2],
-      [0.3, 1],
-    ];
-    // PyTorch: m ← β1 m + (1−β1) g; v ← β2 v + (1−β2) g²;
-    // p ← p − lr/(1−β1ᵗ) · m / (√v / √(1−β2ᵗ) + ε).
-    const expected = [1, -1];
-    const m = [0, 0];
-    const v = [0, 0];
-    steps.forEach((g, t) => {
-      adam.apply({ p: tf.tensor1d(g) }, lr);
-      for (let i = 0; i < 2; i++) {
-        m[i] = 0.5 * m[i] + 0.5 * g[i];
-        v[i] = 0.999 * v[i] + 0.001 * g[i] * g[i];
-        const bc1 = 1 - 0.5 ** (t + 1);
-        const bc2 = 1 - 0.999 ** (t + 1);
-        expected[i] -= (lr / bc1) * (m[i] / (Math.sqrt(v[i]) / Math.sqrt(bc2) + 1e-8));
-      }
+for (const backend of testBackends()) {
+  describe(`Adam on ${backend.name}`, { skip: backend.skip }, () => {
+    it('matches PyTorch Adam over two steps', async () => {
+      await backend.use();
+      const p = tf.variable(tf.tensor1d([1, -1]));
+      const adam = new Adam(new Map([['p', p]]), { beta1: 0.5, beta2: 0.999, epsilon: 1e-8 });
+      const lr = 0.1;
+      const steps = [
+        [0.1, -2],
+        [0.3, 1],
+      ];
+      // PyTorch: m ← β1 m + (1−β1) g; v ← β2 v + (1−β2) g²;
+      // p ← p − lr/(1−β1ᵗ) · m / (√v / √(1−β2ᵗ) + ε).
+      const expected = [1, -1];
+      const m = [0, 0];
+      const v = [0, 0];
+      steps.forEach((g, t) => {
+        adam.apply({ p: tf.tensor1d(g) }, lr);
+        for (let i = 0; i < 2; i++) {
+          m[i] = 0.5 * m[i] + 0.5 * g[i];
+          v[i] = 0.999 * v[i] + 0.001 * g[i] * g[i];
+          const bc1 = 1 - 0.5 ** (t + 1);
+          const bc2 = 1 - 0.999 ** (t + 1);
+          expected[i] -= (lr / bc1) * (m[i] / (Math.sqrt(v[i]) / Math.sqrt(bc2) + 1e-8));
+        }
+      });
+      const got = p.dataSync();
+      for (let i = 0; i < 2; i++)
+        assert.ok(Math.abs(got[i] - expected[i]) < 1e-6, `${got[i]} vs ${expected[i]}`);
+      assert.equal(adam.step, 2);
     });
-    const got = p.dataSync();
-    for (let i = 0; i < 2; i++)
-      assert.ok(Math.abs(got[i] - expected[i]) < 1e-6, `${got[i]} vs ${expected[i]}`);
-    assert.equal(adam.step, 2);
   });
-});
+}
 
 describe('linear learning-rate policy', () => {
   it('holds for nEpochs, then falls linearly over nEpochsDecay', () => {
