@@ -7,27 +7,26 @@
 namespace cyclegan {
 
 Napi::Function Backend::Define(Napi::Env env) {
-  return DefineClass(
-      env, "Backend",
-      {
-          InstanceMethod<&Backend::Dispose>("dispose"),
-          InstanceMethod<&Backend::CacheSize>("cacheSize"),
-          InstanceMethod<&Backend::ReleaseFilter>("releaseFilter"),
-          InstanceMethod<&Backend::Conv2D>("conv2d"),
-          InstanceMethod<&Backend::Conv2DBackpropInput>("conv2dBackpropInput"),
-          InstanceMethod<&Backend::Conv2DBackpropFilter>("conv2dBackpropFilter"),
-          InstanceMethod<&Backend::InstanceNorm>("instanceNorm"),
-          InstanceMethod<&Backend::InstanceNormGrad>("instanceNormGrad"),
-          InstanceMethod<&Backend::MirrorPad>("mirrorPad"),
-          InstanceMethod<&Backend::MirrorPadGrad>("mirrorPadGrad"),
-          InstanceMethod<&Backend::Binary>("binary"),
-          InstanceMethod<&Backend::Unary>("unary"),
-          InstanceMethod<&Backend::Sum>("sum"),
-          InstanceMethod<&Backend::AdamUpdate>("adamUpdate"),
-          InstanceMethod<&Backend::Greater>("greater"),
-          InstanceMethod<&Backend::Select>("select"),
-          InstanceMethod<&Backend::Pad>("pad"),
-      });
+  return DefineClass(env, "Backend",
+                     {
+                         InstanceMethod<&Backend::Dispose>("dispose"),
+                         InstanceMethod<&Backend::CacheSize>("cacheSize"),
+                         InstanceMethod<&Backend::ReleaseFilter>("releaseFilter"),
+                         InstanceMethod<&Backend::Conv2D>("conv2d"),
+                         InstanceMethod<&Backend::Conv2DBackpropInput>("conv2dBackpropInput"),
+                         InstanceMethod<&Backend::Conv2DBackpropFilter>("conv2dBackpropFilter"),
+                         InstanceMethod<&Backend::InstanceNorm>("instanceNorm"),
+                         InstanceMethod<&Backend::InstanceNormGrad>("instanceNormGrad"),
+                         InstanceMethod<&Backend::MirrorPad>("mirrorPad"),
+                         InstanceMethod<&Backend::MirrorPadGrad>("mirrorPadGrad"),
+                         InstanceMethod<&Backend::Binary>("binary"),
+                         InstanceMethod<&Backend::Unary>("unary"),
+                         InstanceMethod<&Backend::Sum>("sum"),
+                         InstanceMethod<&Backend::AdamUpdate>("adamUpdate"),
+                         InstanceMethod<&Backend::Greater>("greater"),
+                         InstanceMethod<&Backend::Select>("select"),
+                         InstanceMethod<&Backend::Pad>("pad"),
+                     });
 }
 
 // new Backend(threads, bf16)
@@ -36,9 +35,9 @@ Backend::Backend(const Napi::CallbackInfo& info) : Napi::ObjectWrap<Backend>(inf
   if (threads_ < 1) throw Napi::RangeError::New(info.Env(), "threads must be at least 1");
   bf16_ = info[1].ToBoolean().Value();
   if (bf16_ && !CpuHasBf16()) {
-    throw Napi::Error::New(info.Env(),
-                           std::string("bf16 needs a CPU with AVX-512 BF16 or AMX; this one has ") +
-                               IsaName());
+    throw Napi::Error::New(
+        info.Env(),
+        std::string("bf16 needs a CPU with AVX-512 BF16 or AMX; this one has ") + IsaName());
   }
   // oneDNN here is built on OpenMP; the thread count is a per-thread setting of
   // the calling thread, and every kernel is called from the JS main thread.

@@ -30,8 +30,8 @@ namespace {
 // The convolution geometry as TypeScript computes it with computeConv2DInfo:
 // 17 integers, in this order, after the buffer arguments of every conv call.
 struct ConvGeometry {
-  int64_t batch, inH, inW, inC, outH, outW, outC, filterH, filterW, strideH, strideW,
-      dilationH, dilationW, padTop, padLeft, padBottom, padRight;
+  int64_t batch, inH, inW, inC, outH, outW, outC, filterH, filterW, strideH, strideW, dilationH,
+      dilationW, padTop, padLeft, padBottom, padRight;
 
   static constexpr size_t kCount = 17;
 
@@ -63,9 +63,7 @@ struct ConvGeometry {
   memory::desc Src(dt type) const { return {{batch, inC, inH, inW}, type, tag::nhwc}; }
   memory::desc Dst(dt type) const { return {{batch, outC, outH, outW}, type, tag::nhwc}; }
   memory::desc WeiUser() const { return {{outC, inC, filterH, filterW}, dt::f32, tag::hwio}; }
-  memory::desc WeiAny(dt type) const {
-    return {{outC, inC, filterH, filterW}, type, tag::any};
-  }
+  memory::desc WeiAny(dt type) const { return {{outC, inC, filterH, filterW}, type, tag::any}; }
   memory::dims Strides() const { return {strideH, strideW}; }
   // oneDNN counts dilation from 0 (no dilation), TensorFlow from 1.
   memory::dims Dilates() const { return {dilationH - 1, dilationW - 1}; }
@@ -189,7 +187,14 @@ class CachedWeights : public FilterCache {
 dt ComputeType(bool bf16) { return bf16 ? dt::bf16 : dt::f32; }
 
 // Codes of the fused activations, shared with kernels/FusedConv2D.ts.
-enum Activation : int64_t { kLinear = 0, kRelu = 1, kLeakyRelu = 2, kRelu6 = 3, kSigmoid = 4, kElu = 5 };
+enum Activation : int64_t {
+  kLinear = 0,
+  kRelu = 1,
+  kLeakyRelu = 2,
+  kRelu6 = 3,
+  kSigmoid = 4,
+  kElu = 5
+};
 
 dnnl::primitive_attr ActivationAttr(int64_t activation, float alpha) {
   dnnl::primitive_attr attr;
@@ -311,8 +316,8 @@ Napi::Value Backend::Conv2DBackpropInput(const Napi::CallbackInfo& info) {
     const dt type = ComputeType(bf16_);
     auto hint = ForwardPd(g, type, false, {}, prop_kind::forward_training, engine_);
     dnnl::convolution_backward_data::desc d(algorithm::convolution_direct, g.Src(dt::f32),
-                                            g.WeiAny(type), g.Dst(type), g.Strides(),
-                                            g.Dilates(), g.PadL(), g.PadR());
+                                            g.WeiAny(type), g.Dst(type), g.Strides(), g.Dilates(),
+                                            g.PadL(), g.PadR());
     dnnl::convolution_backward_data::primitive_desc pd(d, engine_, hint);
     entry->prim = dnnl::convolution_backward_data(pd);
     entry->diffDst = Bound(g.Dst(dt::f32), pd.diff_dst_desc(), engine_);

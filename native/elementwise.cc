@@ -21,7 +21,15 @@ namespace cyclegan {
 namespace {
 
 // Codes shared with src/engine/onednn/kernel_util.ts (BinaryOp, UnaryOp).
-enum BinaryOp : int64_t { kAdd = 0, kSub = 1, kMul = 2, kDiv = 3, kMax = 4, kMin = 5, kSquaredDiff = 6 };
+enum BinaryOp : int64_t {
+  kAdd = 0,
+  kSub = 1,
+  kMul = 2,
+  kDiv = 3,
+  kMax = 4,
+  kMin = 5,
+  kSquaredDiff = 6
+};
 enum UnaryOp : int64_t {
   kRelu = 0,
   kLeakyRelu = 1,
@@ -108,10 +116,18 @@ Napi::Value Backend::Binary(const Napi::CallbackInfo& info) {
   float* out = FloatArg(info, 5, static_cast<size_t>(n), "out");
   const int t = ThreadsFor(n);
   switch (op) {
-    case kAdd: BinaryLoop(a, aPeriod, b, bPeriod, out, n, t, [](float x, float y) { return x + y; }); break;
-    case kSub: BinaryLoop(a, aPeriod, b, bPeriod, out, n, t, [](float x, float y) { return x - y; }); break;
-    case kMul: BinaryLoop(a, aPeriod, b, bPeriod, out, n, t, [](float x, float y) { return x * y; }); break;
-    case kDiv: BinaryLoop(a, aPeriod, b, bPeriod, out, n, t, [](float x, float y) { return x / y; }); break;
+    case kAdd:
+      BinaryLoop(a, aPeriod, b, bPeriod, out, n, t, [](float x, float y) { return x + y; });
+      break;
+    case kSub:
+      BinaryLoop(a, aPeriod, b, bPeriod, out, n, t, [](float x, float y) { return x - y; });
+      break;
+    case kMul:
+      BinaryLoop(a, aPeriod, b, bPeriod, out, n, t, [](float x, float y) { return x * y; });
+      break;
+    case kDiv:
+      BinaryLoop(a, aPeriod, b, bPeriod, out, n, t, [](float x, float y) { return x / y; });
+      break;
     case kMax:
       // NaN propagates, as in TensorFlow.js.
       BinaryLoop(a, aPeriod, b, bPeriod, out, n, t,
@@ -141,7 +157,9 @@ Napi::Value Backend::Unary(const Napi::CallbackInfo& info) {
   switch (op) {
     // max(x, 0) would turn NaN into 0; TensorFlow.js keeps NaN.
     case kRelu: UnaryLoop(x, out, n, t, [](float v) { return v < 0.f ? 0.f : v; }); break;
-    case kLeakyRelu: UnaryLoop(x, out, n, t, [alpha](float v) { return v < 0.f ? alpha * v : v; }); break;
+    case kLeakyRelu:
+      UnaryLoop(x, out, n, t, [alpha](float v) { return v < 0.f ? alpha * v : v; });
+      break;
     case kStep:
       UnaryLoop(x, out, n, t, [alpha](float v) { return v != v ? v : (v > 0.f ? 1.f : alpha); });
       break;
@@ -151,10 +169,13 @@ Napi::Value Backend::Unary(const Napi::CallbackInfo& info) {
     case kAbs: UnaryLoop(x, out, n, t, [](float v) { return std::fabs(v); }); break;
     case kNeg: UnaryLoop(x, out, n, t, [](float v) { return -v; }); break;
     case kRsqrt: UnaryLoop(x, out, n, t, [](float v) { return 1.f / std::sqrt(v); }); break;
-    case kSigmoid: UnaryLoop(x, out, n, t, [](float v) { return 1.f / (1.f + std::exp(-v)); }); break;
+    case kSigmoid:
+      UnaryLoop(x, out, n, t, [](float v) { return 1.f / (1.f + std::exp(-v)); });
+      break;
     case kExp: UnaryLoop(x, out, n, t, [](float v) { return std::exp(v); }); break;
     case kSign:
-      UnaryLoop(x, out, n, t, [](float v) { return v > 0.f ? 1.f : (v < 0.f ? -1.f : (v != v ? v : 0.f)); });
+      UnaryLoop(x, out, n, t,
+                [](float v) { return v > 0.f ? 1.f : (v < 0.f ? -1.f : (v != v ? v : 0.f)); });
       break;
     default: throw Napi::RangeError::New(info.Env(), "unary: unknown op " + std::to_string(op));
   }
@@ -224,7 +245,8 @@ Napi::Value Backend::Greater(const Napi::CallbackInfo& info) {
   const float* a = FloatArg(info, 0, static_cast<size_t>(aPeriod), "a");
   const float* b = FloatArg(info, 2, static_cast<size_t>(bPeriod), "b");
   Napi::Value outValue = info[4];
-  if (!outValue.IsTypedArray() || outValue.As<Napi::TypedArray>().TypedArrayType() != napi_uint8_array ||
+  if (!outValue.IsTypedArray() ||
+      outValue.As<Napi::TypedArray>().TypedArrayType() != napi_uint8_array ||
       outValue.As<Napi::Uint8Array>().ElementLength() < static_cast<size_t>(n)) {
     throw Napi::TypeError::New(info.Env(), "out must be a Uint8Array of n elements");
   }
@@ -242,7 +264,8 @@ Napi::Value Backend::Greater(const Napi::CallbackInfo& info) {
 Napi::Value Backend::Select(const Napi::CallbackInfo& info) {
   const int64_t n = IntArg(info, 4, "n");
   Napi::Value condValue = info[0];
-  if (!condValue.IsTypedArray() || condValue.As<Napi::TypedArray>().TypedArrayType() != napi_uint8_array ||
+  if (!condValue.IsTypedArray() ||
+      condValue.As<Napi::TypedArray>().TypedArrayType() != napi_uint8_array ||
       condValue.As<Napi::Uint8Array>().ElementLength() < static_cast<size_t>(n)) {
     throw Napi::TypeError::New(info.Env(), "condition must be a Uint8Array of n elements");
   }

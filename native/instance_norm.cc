@@ -23,8 +23,7 @@ namespace {
 // Sums over the pixels of one image, per channel, split across threads:
 // `perPixel(pixel, c)` gives the two values summed into a[c] and b[c].
 template <class F>
-void ChannelSums(int64_t pixels, int64_t channels, int threads, double* a, double* b,
-                 F perPixel) {
+void ChannelSums(int64_t pixels, int64_t channels, int threads, double* a, double* b, F perPixel) {
   std::vector<double> partial(static_cast<size_t>(threads) * 2 * channels, 0.0);
 #pragma omp parallel num_threads(threads)
   {

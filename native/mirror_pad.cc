@@ -38,7 +38,9 @@ struct PadGeometry {
     return i;
   }
 
-  size_t InSize() const { return static_cast<size_t>(inDims[0] * inDims[1] * inDims[2] * inDims[3]); }
+  size_t InSize() const {
+    return static_cast<size_t>(inDims[0] * inDims[1] * inDims[2] * inDims[3]);
+  }
   size_t OutSize() const {
     return static_cast<size_t>(outDims[0] * outDims[1] * outDims[2] * outDims[3]);
   }
@@ -49,7 +51,8 @@ struct PadGeometry {
 PadGeometry ParsePad(const Napi::CallbackInfo& info, size_t first) {
   PadGeometry g;
   g.offset = IntArg(info, first + 3 * kRank, "mode");
-  if (g.offset != 0 && g.offset != 1) throw Napi::RangeError::New(info.Env(), "mode must be 0 or 1");
+  if (g.offset != 0 && g.offset != 1)
+    throw Napi::RangeError::New(info.Env(), "mode must be 0 or 1");
   for (int d = 0; d < kRank; ++d) {
     g.inDims[d] = IntArg(info, first + d, "dims");
     g.before[d] = IntArg(info, first + kRank + 2 * d, "paddings");
@@ -58,9 +61,9 @@ PadGeometry ParsePad(const Napi::CallbackInfo& info, size_t first) {
     const int64_t limit = g.inDims[d] - 1 + g.offset;
     if (g.inDims[d] < 1 || g.before[d] < 0 || g.after[d] < 0 || g.before[d] > limit ||
         g.after[d] > limit) {
-      throw Napi::RangeError::New(info.Env(),
-                                  "MirrorPad: padding of dimension " + std::to_string(d) +
-                                      " must be in [0, " + std::to_string(limit) + "]");
+      throw Napi::RangeError::New(info.Env(), "MirrorPad: padding of dimension " +
+                                                  std::to_string(d) + " must be in [0, " +
+                                                  std::to_string(limit) + "]");
     }
     g.outDims[d] = g.inDims[d] + g.before[d] + g.after[d];
   }
@@ -162,7 +165,7 @@ Napi::Value Backend::Pad(const Napi::CallbackInfo& info) {
   const int64_t rows = outDims[0] * outDims[1] * outDims[2];
   const int64_t oc = outDims[3], c = inDims[3];
 
-#pragma omp parallel for num_threads(ThreadsFor(static_cast<int64_t>(outSize))) schedule(static)
+#pragma omp parallel for num_threads(ThreadsFor(static_cast <int64_t>(outSize))) schedule(static)
   for (int64_t r = 0; r < rows; ++r) {
     const int64_t i2 = r % outDims[2] - before[2], i1 = (r / outDims[2]) % outDims[1] - before[1],
                   i0 = r / (outDims[2] * outDims[1]) - before[0];
