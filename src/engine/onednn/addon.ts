@@ -163,11 +163,10 @@ function preferPassiveOpenMp(): void {
 }
 
 /**
- * Loads the addon; never throws. Node caches the loaded module, so calling this again is cheap
- * and no state needs to live in this file.
+ * Loads the addon from `root` (the package root); never throws. Node caches the loaded
+ * module, so calling this again is cheap and no state needs to live in this file.
  */
-export function loadAddon(): AddonLoad {
-  const root = packageRoot();
+export function loadAddon(root: string | null = packageRoot()): AddonLoad {
   if (root === null) return { addon: null, reason: 'package root (package.json) not found' };
   const file = path.join(root, ADDON_FILE);
   if (!fs.existsSync(file)) {

@@ -4,6 +4,9 @@
  * primitive cache.
  */
 import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
 import { test } from 'node:test';
 
 import { tf } from '../../../src/engine/tf';
@@ -13,6 +16,7 @@ import {
   onednnStatus,
   registerOnednnBackend,
 } from '../../../src/engine/onednn';
+import { loadAddon } from '../../../src/engine/onednn/addon';
 import { cpuHasBf16, skipUnlessBuilt, useOnednn } from './support';
 
 function onednnBackend(): OnednnBackend {
@@ -194,3 +198,28 @@ test(
     x.dispose();
   },
 );
+
+test('loadAddon explains in one line what is missing and how to build it', () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'onednn-'));
+  try {
+    const missing = loadAddon(dir);
+    assert.equal(missing.addon, null);
+    if (missing.addon === null) {
+      assert.equal(
+        missing.reason,
+        'build/Release/cyclegan_onednn.node not built; to build it: apt-get install ' +
+          'libdnnl-dev, then npm rebuild (or node scripts/build-native.js)',
+      );
+    }
+    fs.mkdirSync(path.join(dir, 'build', 'Release'), { recursive: true });
+    fs.writeFileSync(path.join(dir, 'build', 'Release', 'cyclegan_onednn.node'), 'not a library');
+    const broken = loadAddon(dir);
+    assert.equal(broken.addon, null);
+    if (broken.addon === null) {
+      assert.match(broken.reason, /^build\/Release\/cyclegan_onednn\.node failed to load \(.*\); /);
+      assert.ok(!broken.reason.includes('\n'));
+    }
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
