@@ -12,8 +12,8 @@
  * Channels, converted to `inputNc` by one rule:
  *   - alpha is composited on WHITE: out = a·c + (1 - a)·max, with a = alpha / max.
  *     A transparent pixel becomes white, as on a page, not black.
- *   - RGB → grey: sharp's luminance, the 'b-w' colourspace (Rec. 709 weights
- *     0.2126, 0.7152, 0.0722 on linear light, then sRGB-encoded again).
+ *   - RGB → grey: ITU-R 601 luma, (299 R + 587 G + 114 B) / 1000 on the stored
+ *     values, as PIL's `convert('L')` in the reference release (not rounded).
  *   - grey → RGB: the grey value replicated in all three channels.
  *   - palette images are expanded by the decoder to RGB(A) first.
  *   - more than 4 channels: a `ChannelsError`.
@@ -180,21 +180,21 @@ export async function readPixels(
   flip = false,
 ): Promise<Image> {
   const { bits } = source;
+  // Always decoded as RGB: grey comes from our own luma below, not sharp's.
   const { data, info } = await runPipeline(
     source.path,
-    pipeline
-      .toColourspace(colourspace(inputNc, bits))
-      .raw({ depth: bits === 16 ? 'ushort' : 'uchar' }),
+    pipeline.toColourspace(colourspace(3, bits)).raw({ depth: bits === 16 ? 'ushort' : 'uchar' }),
   );
   const { width, height, channels } = info;
   const bytesPerSample = data.length / (width * height * channels);
-  if (channels !== inputNc || bytesPerSample !== bits / 8) {
+  if (channels !== 3 || bytesPerSample !== bits / 8) {
     throw new Error(
       `${source.path}: sharp returned ${channels} channels of ${bytesPerSample * 8} bits, ` +
-        `expected ${inputNc} of ${bits}`,
+        `expected 3 of ${bits}`,
     );
   }
-  const samples = bits === 16 ? asUint16(data) : data;
+  const rgb = bits === 16 ? asUint16(data) : data;
+  const samples = inputNc === 1 ? luma(rgb) : rgb;
   return {
     data: scaleToUnit(samples, width, height, inputNc, bits, flip),
     width,
@@ -204,8 +204,17 @@ export async function readPixels(
 }
 
 /** HWC integer samples → float32 in [-1, 1], columns mirrored when `flip`. */
+/** ITU-R 601 luma of interleaved RGB samples; exact for grey (R = G = B). */
+function luma(rgb: Uint8Array | Uint16Array): Float32Array {
+  const out = new Float32Array(rgb.length / 3);
+  for (let i = 0; i < out.length; i++) {
+    out[i] = (299 * rgb[3 * i] + 587 * rgb[3 * i + 1] + 114 * rgb[3 * i + 2]) / 1000;
+  }
+  return out;
+}
+
 function scaleToUnit(
-  samples: Uint8Array | Uint16Array,
+  samples: Uint8Array | Uint16Array | Float32Array,
   width: number,
   height: number,
   channels: number,

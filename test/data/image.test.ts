@@ -71,13 +71,15 @@ describe('decodeImage', () => {
     assert.deepEqual(values(image), [unit16(33267), 1, -1, unit16(30001)]);
   });
 
-  it('png rgb 8-bit exact, and to grey by sharp luminance', async () => {
+  it('png rgb 8-bit exact, and to grey by ITU-R 601 luma as PIL', async () => {
     const px = Uint8Array.of(255, 0, 0, 0, 255, 0, 0, 0, 255, 100, 100, 100);
     const file = put('rgb.png', await encodeRaw(px, 4, 1, 3, 'png'));
     assert.deepEqual(values(await decodeImage(file, 3)), Array.from(px, unit8));
-    // Y = 0.2126 R + 0.7152 G + 0.0722 B on linear light, sRGB-encoded:
-    // red 0.2126 → 0.4985·255 = 127.1, green 0.7152 → 219.9, blue 0.0722 → 75.97
-    assert.deepEqual(values(await decodeImage(file, 1)), [127, 220, 76, 100].map(unit8));
+    // Y = (299 R + 587 G + 114 B) / 1000: red 76.245, green 149.685, blue 29.07, grey 100
+    const grey = values(await decodeImage(file, 1));
+    [76.245, 149.685, 29.07, 100]
+      .map(unit8)
+      .forEach((v, i) => assert.ok(Math.abs(grey[i] - v) < 1e-6));
   });
 
   it('png rgba 8-bit composited on white with exact values', async () => {
