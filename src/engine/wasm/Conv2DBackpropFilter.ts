@@ -7,6 +7,7 @@ import {
   dispose,
   f32Offset,
   heapF32,
+  privateCopy,
   run,
   shape4D,
   wasmKernel,
@@ -79,12 +80,7 @@ function viaConvolution(
   const xT = run(backend, tf.Transpose, { x }, { perm: [3, 1, 2, 0] });
   const dyFilter =
     batchSize === 1
-      ? run(
-          backend,
-          tf.Reshape,
-          { x: dy },
-          { shape: [info.outHeight, info.outWidth, 1, outChannels] },
-        )
+      ? privateCopy(backend, dy, [info.outHeight, info.outWidth, 1, outChannels])
       : run(backend, tf.Transpose, { x: dy }, { perm: [1, 2, 0, 3] });
   const taps = run(
     backend,
@@ -148,7 +144,7 @@ function viaMatMul(
 
   // Channels first, so that a row of cols copies runs of the input: xT [Ci, N, H, W].
   const xT = run(backend, tf.Transpose, { x }, { perm: [3, 0, 1, 2] });
-  const dy2D = run(backend, tf.Reshape, { x: dy }, { shape: [1, pixels, outChannels] });
+  const dy2D = privateCopy(backend, dy, [1, pixels, outChannels]);
   const dW = backend.makeOutput([filterHeight, filterWidth, inChannels, outChannels], 'float32');
   for (let first = 0; first < taps; first += tapsPerGroup) {
     const count = Math.min(tapsPerGroup, taps - first);

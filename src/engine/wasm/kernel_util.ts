@@ -94,6 +94,24 @@ export function f32Offset(backend: BackendWasm, info: tf.TensorInfo): number {
   return backend.dataIdMap.get(info.dataId)!.memoryOffset / 4;
 }
 
+/**
+ * A float32 copy of `info` with its own data id, in `shape` (same size). XNNPACK operators
+ * that the backend caches on a filter or matrix id live until that id is freed: handing them a
+ * copy that the kernel frees at once keeps their packed weights from piling up while the
+ * original (often a gradient, kept to the end of the backward pass) lives on.
+ */
+export function privateCopy(
+  backend: BackendWasm,
+  info: tf.TensorInfo,
+  shape: number[] = info.shape,
+): tf.TensorInfo {
+  const copy = backend.makeOutput(shape, 'float32');
+  const heap = heapF32(backend);
+  const from = f32Offset(backend, info);
+  heap.copyWithin(f32Offset(backend, copy), from, from + tf.util.sizeFromShape(info.shape));
+  return copy;
+}
+
 /** The 4 dimensions of a rank-4 shape, or an error naming the kernel and the input. */
 export function shape4D(
   shape: number[],

@@ -1,6 +1,7 @@
 /**
- * The kernels we add to the wasm backend so that it can train: the one it lacks and the ones
- * it runs too slowly for training. Registered for the backend name 'wasm', so they serve both
+ * The kernels we add to the wasm backend so that it can train: the one it lacks, the one it
+ * runs too slowly for training, and the fused custom kernels the model uses when a backend has
+ * them (as the onednn backend does). Registered for the backend name 'wasm', so they serve both
  * the package's single-threaded build and our threaded one (threads.ts).
  *
  * Importing this module loads `@tensorflow/tfjs-backend-wasm`, whose own kernel list must be
@@ -11,12 +12,18 @@ import '@tensorflow/tfjs-backend-wasm';
 import { tf } from '../tf';
 import { conv2DBackpropFilterConfig } from './Conv2DBackpropFilter';
 import { conv2DBackpropInputConfig } from './Conv2DBackpropInput';
+import { INSTANCE_NORM, instanceNormConfig } from './InstanceNorm';
+import { INSTANCE_NORM_GRAD, instanceNormGradConfig } from './InstanceNormGrad';
 import { BACKEND_NAME } from './kernel_util';
+import { MIRROR_PAD_GRAD, mirrorPadGradConfig } from './MirrorPadGrad';
 
 /** Kernel names this module registers for 'wasm'. */
 export const WASM_TRAINING_KERNELS: readonly string[] = [
   tf.Conv2DBackpropFilter,
   tf.Conv2DBackpropInput,
+  INSTANCE_NORM,
+  INSTANCE_NORM_GRAD,
+  MIRROR_PAD_GRAD,
 ];
 
 /**
@@ -28,6 +35,9 @@ export function registerWasmKernels(): void {
   if (tf.getKernel(tf.Conv2DBackpropFilter, BACKEND_NAME) !== undefined) return;
 
   tf.registerKernel(conv2DBackpropFilterConfig);
+  tf.registerKernel(instanceNormConfig);
+  tf.registerKernel(instanceNormGradConfig);
+  tf.registerKernel(mirrorPadGradConfig);
 
   const ownInput = tf.getKernel(tf.Conv2DBackpropInput, BACKEND_NAME);
   if (ownInput !== undefined) tf.unregisterKernel(tf.Conv2DBackpropInput, BACKEND_NAME);
