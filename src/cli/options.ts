@@ -1,9 +1,14 @@
 import { Command, Option } from 'commander';
 import { CycleGANOptions } from '../models/cyclegan';
-import { defaultLossOptions, defaultNetworkOptions, NetworkOptions } from '../models/options';
+import {
+  defaultLossOptions,
+  defaultNetworkOptions,
+  NetworkOptions,
+  networkOptionKeys,
+} from '../models/options';
 import { UserError } from '../util/errors';
 import { addDicomOptions, FramesOption, WindowOption } from './dicom_options';
-import { channels, integer, limit, number } from './parse';
+import { channels, fraction, integer, limit, number } from './parse';
 
 /**
  * The command-line options, with the reference release's names in kebab
@@ -41,6 +46,7 @@ export interface RunOptions {
   displayFreq: number;
   printFreq: number;
   saveEpochFreq: number;
+  saveLatestFreq: number;
   seed: number;
   continueTrain: boolean;
 }
@@ -79,6 +85,7 @@ export const trainDefaults = {
   displayFreq: 400,
   printFreq: 100,
   saveEpochFreq: 5,
+  saveLatestFreq: 5000,
   seed: 0,
   continueTrain: false,
   backend: 'auto' as const,
@@ -89,50 +96,60 @@ export const trainDefaults = {
  * Network options. With `withDefaults` false (translate) they stay undefined
  * unless given, so they can be checked against a run's saved options.
  */
-export function addNetworkOptions(cmd: Command, withDefaults = true) {
-  const d = (v: unknown) => (withDefaults ? v : undefined);
+/**
+ * Network options. `train` gets all of them with defaults; `translate` gets
+ * only the generator's, without defaults, so that a value given on the
+ * command line can be checked against a run's saved options.
+ */
+export function addNetworkOptions(cmd: Command, which: 'all' | 'generator' = 'all') {
   const n = defaultNetworkOptions;
-  cmd
-    .addOption(
-      new Option('--netG <arch>', 'generator')
-        .choices(['resnet_9blocks', 'resnet_6blocks'])
-        .default(d(n.netG)),
-    )
-    .addOption(
-      new Option('--netD <arch>', 'discriminator: basic is the 70×70 PatchGAN')
-        .choices(['basic', 'n_layers'])
-        .default(d(n.netD)),
-    )
-    .addOption(
-      new Option('--n-layers-d <n>', 'discriminator layers when --netD n_layers')
-        .argParser(integer(1))
-        .default(d(n.nLayersD)),
-    )
-    .addOption(
-      new Option('--ngf <n>', 'generator filters in the first conv layer')
-        .argParser(integer(1))
-        .default(d(n.ngf)),
-    )
-    .addOption(
-      new Option('--ndf <n>', 'discriminator filters in the first conv layer')
-        .argParser(integer(1))
-        .default(d(n.ndf)),
-    )
-    .addOption(
-      new Option('--input-nc <n>', 'channels of domain A images: 1 grey, 3 RGB')
-        .argParser(channels)
-        .default(d(n.inputNc)),
-    )
-    .addOption(
-      new Option('--output-nc <n>', 'channels of domain B images: 1 grey, 3 RGB')
-        .argParser(channels)
-        .default(d(n.outputNc)),
-    )
-    .addOption(
-      new Option('--norm <kind>', 'normalisation layers')
-        .choices(['instance', 'none'])
-        .default(d(n.norm)),
-    );
+  const options: Array<[keyof NetworkOptions, Option]> = [
+    [
+      'netG',
+      new Option('--netG <arch>', 'generator').choices(['resnet_9blocks', 'resnet_6blocks']),
+    ],
+    [
+      'netD',
+      new Option('--netD <arch>', 'discriminator: basic is the 70×70 PatchGAN').choices([
+        'basic',
+        'n_layers',
+      ]),
+    ],
+    [
+      'nLayersD',
+      new Option('--n-layers-d <n>', 'discriminator layers when --netD n_layers').argParser(
+        integer(1),
+      ),
+    ],
+    [
+      'ngf',
+      new Option('--ngf <n>', 'generator filters in the first conv layer').argParser(integer(1)),
+    ],
+    [
+      'ndf',
+      new Option('--ndf <n>', 'discriminator filters in the first conv layer').argParser(
+        integer(1),
+      ),
+    ],
+    [
+      'inputNc',
+      new Option('--input-nc <n>', 'channels of domain A images: 1 grey, 3 RGB').argParser(
+        channels,
+      ),
+    ],
+    [
+      'outputNc',
+      new Option('--output-nc <n>', 'channels of domain B images: 1 grey, 3 RGB').argParser(
+        channels,
+      ),
+    ],
+    ['norm', new Option('--norm <kind>', 'normalisation layers').choices(['instance', 'none'])],
+  ];
+  const discriminatorOnly = new Set(['netD', 'nLayersD', 'ndf']);
+  for (const [key, option] of options) {
+    if (which === 'generator' && discriminatorOnly.has(key)) continue;
+    cmd.addOption(which === 'all' ? option.default(n[key]) : option);
+  }
   return cmd;
 }
 
@@ -231,7 +248,7 @@ export function addTrainOptions(cmd: Command) {
     .addOption(
       new Option('--lr <rate>', 'initial Adam learning rate').argParser(number(0)).default(t.lr),
     )
-    .addOption(new Option('--beta1 <b>', 'Adam β1').argParser(number(0)).default(t.beta1))
+    .addOption(new Option('--beta1 <b>', 'Adam β1, in [0, 1)').argParser(fraction).default(t.beta1))
     .addOption(
       new Option('--lr-policy <policy>', 'learning-rate schedule')
         .choices(['linear'])
@@ -243,7 +260,7 @@ export function addTrainOptions(cmd: Command) {
         .default(t.nEpochs),
     )
     .addOption(
-      new Option('--n-epochs-decay <n>', 'epochs of linear decay to zero')
+      new Option('--n-epochs-decay <n>', 'epochs of linear decay towards zero after --n-epochs')
         .argParser(integer(0))
         .default(t.nEpochsDecay),
     )
@@ -263,6 +280,11 @@ export function addTrainOptions(cmd: Command) {
         .default(t.saveEpochFreq),
     )
     .addOption(
+      new Option('--save-latest-freq <n>', 'also save the latest checkpoint every n iterations')
+        .argParser(integer(1))
+        .default(t.saveLatestFreq),
+    )
+    .addOption(
       new Option('--seed <n>', 'seed of weights, data order, crops, flips and pools')
         .argParser(integer(0))
         .default(t.seed),
@@ -280,6 +302,9 @@ export function resolveTrainOptions(o: Record<string, unknown>): TrainOptions {
       'Use --frames first, or split multi-frame files into one file per frame first.',
     );
   }
+  if (Number(rest.nEpochs) + Number(rest.nEpochsDecay) < 1) {
+    throw new UserError('--n-epochs plus --n-epochs-decay must be at least 1: nothing to train.');
+  }
   return {
     ...(rest as Omit<TrainOptions, 'noFlip' | 'continueTrain'>),
     noFlip: flip === false,
@@ -289,15 +314,6 @@ export function resolveTrainOptions(o: Record<string, unknown>): TrainOptions {
 
 /** The network settings, for checking a checkpoint against the command line. */
 export function networkOptionsOf(o: Partial<NetworkOptions>): Partial<NetworkOptions> {
-  const keys: Array<keyof NetworkOptions> = [
-    'netG',
-    'netD',
-    'nLayersD',
-    'ngf',
-    'ndf',
-    'inputNc',
-    'outputNc',
-    'norm',
-  ];
+  const keys = networkOptionKeys;
   return Object.fromEntries(keys.filter((k) => o[k] !== undefined).map((k) => [k, o[k]]));
 }

@@ -21,6 +21,15 @@ export function number(min: number) {
   };
 }
 
+/** A number in [0, 1), such as Adam's β1 (1 would make its first step infinite). */
+export function fraction(value: string): number {
+  const n = Number(value);
+  if (!Number.isFinite(n) || n < 0 || n >= 1) {
+    throw new InvalidArgumentError(`Expected a number in [0, 1), got '${value}'.`);
+  }
+  return n;
+}
+
 /** A size limit: a positive integer, or `inf` for no limit. */
 export function limit(value: string): number {
   if (/^inf(inity)?$/i.test(value)) return Infinity;

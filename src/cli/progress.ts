@@ -35,7 +35,7 @@ export class EpochBar {
 
   stop(summary: string) {
     if (this.bar) this.bar.stop();
-    else process.stderr.write(summary + '\n');
+    else if (summary !== '') process.stderr.write(summary + '\n');
     this.bar = undefined;
   }
 }

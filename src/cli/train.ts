@@ -22,12 +22,17 @@ export async function runTraining(opts: TrainOptions): Promise<boolean> {
   for (const note of backend.notes) console.error(note);
   const bar = new EpochBar();
   const stop = new AbortController();
-  const onSigint = () => {
-    if (stop.signal.aborted) process.exit(130); // a second Ctrl-C does not wait
+  // Ctrl-C, or a scheduler's SIGTERM, ends the run after the current step with `latest` saved.
+  const onSignal = () => {
+    if (stop.signal.aborted) {
+      bar.stop(''); // restore the cursor; a second Ctrl-C does not wait
+      process.exit(130);
+    }
     stop.abort();
     console.error('\nStopping: saving the latest checkpoint (Ctrl-C again to quit at once)…');
   };
-  process.on('SIGINT', onSigint);
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
   const events: TrainerEvents = {
     start: (i) =>
       console.error(
@@ -49,12 +54,10 @@ export async function runTraining(opts: TrainOptions): Promise<boolean> {
         `epoch ${epoch} done in ${seconds.toFixed(1)} s${last ? ': ' + formatLosses(last) : ''}`,
       ),
     warning: (message) => console.error(`warning: ${message}`),
-    saved: () => undefined,
   };
   let last: Parameters<TrainerEvents['iteration']>[1] | undefined;
   try {
     const result = await train(opts, trainDefaults, events, stop.signal);
-    bar.stop('');
     result.model.dispose();
     console.error(
       result.stopped
@@ -63,6 +66,8 @@ export async function runTraining(opts: TrainOptions): Promise<boolean> {
     );
     return !result.stopped;
   } finally {
-    process.off('SIGINT', onSigint);
+    bar.stop('');
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
   }
 }

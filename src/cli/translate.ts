@@ -94,7 +94,7 @@ export function register(program: Command) {
     'first, or all (each frame translated to its own file, <name>-frame<k>)',
     `the window the run was trained with, else ${FILE_WINDOW}`,
   );
-  addNetworkOptions(cmd, false);
+  addNetworkOptions(cmd, 'generator');
   addEngineOptions(cmd).action(async (o: TranslateOptions) => {
     await runTranslate(o);
   });

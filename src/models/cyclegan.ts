@@ -30,16 +30,6 @@ export interface StepLosses {
   cycle_B: number;
   idt_B: number;
 }
-export const lossNames: Array<keyof StepLosses> = [
-  'D_A',
-  'G_A',
-  'cycle_A',
-  'idt_A',
-  'D_B',
-  'G_B',
-  'cycle_B',
-  'idt_B',
-];
 
 /** A loss that is NaN or infinite: training stops before the update is applied. */
 export class NonFiniteLossError extends UserError {
@@ -136,7 +126,10 @@ export class CycleGAN {
         idt_A: v[4],
         idt_B: v[5],
       };
-      if (!Array.from(v).every(Number.isFinite)) throw new NonFiniteLossError(step, named);
+      if (!Array.from(v).every(Number.isFinite)) {
+        tf.dispose([fakeA, fakeB]);
+        throw new NonFiniteLossError(step, named);
+      }
       this.optimizerG.apply(grads, lr);
       return [fakeA, fakeB, named];
     });
@@ -199,7 +192,7 @@ export class CycleGAN {
         identityLoss(idtA, realB, lambdaB),
         identityLoss(idtB, realA, lambdaA),
       ];
-      (tf.keep(fakeA), tf.keep(fakeB), tf.keep(recA), tf.keep(recB));
+      [fakeA, fakeB, recA, recB].forEach((t) => tf.keep(t));
       losses.forEach((l) => tf.keep(l));
       return tf.addN(losses) as tf.Scalar;
     }, [...this.optimizerG.variables.values()]);
@@ -235,7 +228,7 @@ export class CycleGAN {
     return { losses, grads: byName(this.optimizerD.variables, grads) };
   }
 
-  /** Every trainable scalar of the four networks. */
+  /** The four networks by their reference names. */
   get networks() {
     return { G_A: this.G_A, G_B: this.G_B, D_A: this.D_A, D_B: this.D_B };
   }

@@ -24,6 +24,18 @@ export interface LossOptions {
   lambdaIdentity: number;
 }
 
+/** The settings that decide the networks' shapes, in the order the CLI lists them. */
+export const networkOptionKeys = [
+  'netG',
+  'netD',
+  'nLayersD',
+  'ngf',
+  'ndf',
+  'inputNc',
+  'outputNc',
+  'norm',
+] as const satisfies ReadonlyArray<keyof NetworkOptions>;
+
 export const defaultNetworkOptions: NetworkOptions = {
   netG: 'resnet_9blocks',
   netD: 'basic',

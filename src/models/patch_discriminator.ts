@@ -2,6 +2,7 @@ import { tf } from '../engine/tf';
 import { conv } from '../nn/conv';
 import { instanceNorm } from '../nn/instance_norm';
 import { addConv, Params } from '../nn/params';
+import { UserError } from '../util/errors';
 import { Rng } from '../util/rng';
 import { NetworkOptions } from './options';
 
@@ -15,12 +16,18 @@ import { NetworkOptions } from './options';
  */
 export class PatchDiscriminator {
   readonly params: Params = new Map();
+  /** Strided layers: 3 for `basic` whatever `--n-layers-d` says, as in the reference. */
+  readonly nLayers: number;
 
   constructor(
-    readonly opts: Pick<NetworkOptions, 'ndf' | 'nLayersD' | 'norm'> & { inputNc: number },
+    readonly opts: Pick<NetworkOptions, 'netD' | 'ndf' | 'nLayersD' | 'norm'> & { inputNc: number },
     rng: Rng,
   ) {
-    const { ndf, nLayersD, inputNc } = opts;
+    const { ndf, inputNc } = opts;
+    const nLayersD = opts.netD === 'basic' ? 3 : opts.nLayersD;
+    this.nLayers = nLayersD;
+    // Bias on the first and last layers; on the others only with instance norm.
+    const bias = opts.norm === 'instance';
     addConv(
       this.params,
       'model.0',
@@ -31,7 +38,7 @@ export class PatchDiscriminator {
     for (let n = 1; n <= nLayersD; n++) {
       const prev = mult;
       mult = Math.min(2 ** n, 8);
-      const shape = { kernel: 4, inChannels: ndf * prev, outChannels: ndf * mult, bias: true };
+      const shape = { kernel: 4, inChannels: ndf * prev, outChannels: ndf * mult, bias };
       addConv(this.params, `model.${2 + 3 * (n - 1)}`, shape, rng);
     }
     const head = { kernel: 4, inChannels: ndf * mult, outChannels: 1, bias: true };
@@ -40,7 +47,16 @@ export class PatchDiscriminator {
 
   /** @param x [N, H, W, C] @returns [N, H', W', 1] patch scores (logits) */
   apply(x: tf.Tensor4D): tf.Tensor4D {
-    const { nLayersD, norm } = this.opts;
+    const nLayersD = this.nLayers;
+    const { norm } = this.opts;
+    const [, height, width] = x.shape;
+    if (patchMapSide(Math.min(height, width), nLayersD) < 1) {
+      throw new UserError(
+        `Images of ${height}×${width} are too small for the ${nLayersD}-layer PatchGAN ` +
+          `(its score map would be empty); they need at least ${minimumSide(nLayersD)} pixels a side.`,
+        'Raise --crop-size (or --load-size), or lower --n-layers-d with --netD n_layers.',
+      );
+    }
     let h = tf.leakyRelu(conv(this.params, 'model.0', x, 2, 1), 0.2);
     for (let n = 1; n <= nLayersD; n++) {
       const stride = n < nLayersD ? 2 : 1;
@@ -49,4 +65,18 @@ export class PatchDiscriminator {
     }
     return conv(this.params, `model.${2 + 3 * nLayersD}`, h, 1, 1);
   }
+}
+
+/** Side of the score map for an input side: nLayers stride-2 convolutions, then two stride-1 ones. */
+function patchMapSide(side: number, nLayers: number): number {
+  const conv = (s: number, stride: number) => Math.floor((s + 2 - 4) / stride) + 1;
+  let s = conv(side, 2);
+  for (let n = 1; n < nLayers; n++) s = conv(s, 2);
+  return conv(conv(s, 1), 1);
+}
+
+function minimumSide(nLayers: number): number {
+  let side = 1;
+  while (patchMapSide(side, nLayers) < 1) side++;
+  return side;
 }

@@ -24,7 +24,9 @@ export class ResnetGenerator {
     rng: Rng,
   ) {
     const { ngf, inputNc, outputNc } = opts;
-    const bias = true; // the reference turns conv bias on with instance norm
+    // As in the reference: conv bias only with instance norm (which has no
+    // affine shift of its own); the last convolution always has one.
+    const bias = opts.norm === 'instance';
     this.blocks = residualBlocks(opts.netG);
     const b = this.blocks;
     addConv(
@@ -62,7 +64,7 @@ export class ResnetGenerator {
     addConv(
       this.params,
       `model.${17 + b}`,
-      { kernel: 7, inChannels: ngf, outChannels: outputNc, bias },
+      { kernel: 7, inChannels: ngf, outChannels: outputNc, bias: true },
       rng,
     );
   }

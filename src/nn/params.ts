@@ -30,8 +30,16 @@ export function addConv(params: Params, name: string, shape: ConvShape, rng: Rng
     : [kernel, kernel, inChannels, outChannels];
   const values = new Float32Array(dims.reduce((a, b) => a * b, 1));
   for (let i = 0; i < values.length; i++) values[i] = rng.normal() * gain;
-  params.set(`${name}.weight`, tf.variable(tf.tensor(values, dims), true, undefined, 'float32'));
-  if (bias) params.set(`${name}.bias`, tf.variable(tf.zeros([outChannels]), true));
+  // tf.variable copies its initial value; tidy frees the source tensors.
+  params.set(
+    `${name}.weight`,
+    tf.tidy(() => tf.variable(tf.tensor(values, dims), true)),
+  );
+  if (bias)
+    params.set(
+      `${name}.bias`,
+      tf.tidy(() => tf.variable(tf.zeros([outChannels]), true)),
+    );
 }
 
 /** Number of scalars in a set of weights. */

@@ -23,8 +23,14 @@ export class Adam {
     readonly opts: AdamOptions = { beta1: 0.5, beta2: 0.999, epsilon: 1e-8 },
   ) {
     for (const [name, p] of variables) {
-      this.m.set(name, tf.variable(tf.zerosLike(p), false));
-      this.v.set(name, tf.variable(tf.zerosLike(p), false));
+      this.m.set(
+        name,
+        tf.tidy(() => tf.variable(tf.zerosLike(p), false)),
+      );
+      this.v.set(
+        name,
+        tf.tidy(() => tf.variable(tf.zerosLike(p), false)),
+      );
     }
   }
 

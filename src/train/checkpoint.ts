@@ -52,7 +52,11 @@ export async function saveCheckpoint(
   const dir = checkpointDir(runDir, tag);
 
   // Refuse before touching the disk, so the last good checkpoint survives.
-  const refuse = (what: string) => new Error(`refusing to save checkpoint '${tag}': ${what}`);
+  const refuse = (what: string) =>
+    new UserError(
+      `refusing to save checkpoint '${tag}': ${what}`,
+      'The last good checkpoint is kept. Try a lower --lr, or check the input images.',
+    );
   for (const name of Object.keys(data.networks)) {
     const file = `${name}.safetensors`;
     if (!TAG_PATTERN.test(name) || file === OPTIMIZER_FILE || file === POOLS_FILE) {

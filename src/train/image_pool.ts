@@ -25,7 +25,7 @@ export class ImagePool {
         if (this.images.length < this.size) {
           this.images.push(tf.keep(tf.clone(image)));
           out.push(image);
-        } else if (this.rng.random() > 0.5) {
+        } else if (this.rng.random() > 0.5 && this.sameShape(image)) {
           const id = this.rng.int(this.size);
           out.push(tf.clone(this.images[id]));
           this.images[id].dispose();
@@ -38,26 +38,36 @@ export class ImagePool {
     });
   }
 
-  /** The stored images as one [count, H, W, C] array, for checkpoints. */
-  snapshot(): { data: Float32Array; shape: number[] } | undefined {
-    if (this.images.length === 0) return undefined;
-    return tf.tidy(() => {
-      const all = tf.stack(this.images);
-      return { data: all.dataSync() as Float32Array, shape: all.shape.slice() };
-    });
+  /**
+   * The stored images, one [H, W, C] array each (sizes may differ with
+   * `--preprocess none`), for checkpoints.
+   */
+  snapshot(): Array<{ data: Float32Array; shape: number[] }> {
+    return this.images.map((t) => ({
+      data: t.dataSync().slice() as Float32Array,
+      shape: t.shape.slice(),
+    }));
   }
 
-  restore(saved: { data: Float32Array; shape: number[] } | undefined, rng: Rng) {
+  restore(saved: Array<{ data: Float32Array; shape: number[] }>, rng: Rng) {
     this.dispose();
     this.rng = rng;
-    if (saved === undefined) return;
-    const all = tf.tensor4d(saved.data, saved.shape as [number, number, number, number]);
-    this.images = (tf.unstack(all) as tf.Tensor3D[]).map((t) => tf.keep(t));
-    all.dispose();
+    this.images = saved.map((s) =>
+      tf.keep(tf.tensor3d(s.data, s.shape as [number, number, number])),
+    );
   }
 
   get rngState(): number[] {
     return this.rng.getState();
+  }
+
+  /**
+   * Whether stored image 0 can stand in for `image` in a batch. With varying
+   * image sizes a stored image of another size cannot be stacked into the
+   * batch; the new image is then used as it is.
+   */
+  private sameShape(image: tf.Tensor3D): boolean {
+    return this.images.every((t) => t.shape.join() === image.shape.join());
   }
 
   get count(): number {

@@ -3,6 +3,7 @@ import * as path from 'node:path';
 import { tf } from '../engine/tf';
 import { UnalignedDataset } from '../data/unaligned';
 import { CycleGAN, StepLosses } from '../models/cyclegan';
+import { networkOptionKeys } from '../models/options';
 import { countParams } from '../nn/params';
 import { UserError } from '../util/errors';
 import { Rng } from '../util/rng';
@@ -26,13 +27,13 @@ export interface TrainerEvents {
   iteration(iteration: number, losses: StepLosses, secondsPerIteration: number): void;
   epochEnd(epoch: number, seconds: number): void;
   warning(message: string): void;
-  saved(tag: string): void;
 }
 
 /**
  * Trains a CycleGAN as the reference's train.py does: epochs of unaligned
  * batches, the learning rate set at the start of each epoch, checkpoints
- * at epoch ends, and the run's log, samples and report on the way.
+ * at epoch ends (and every `saveLatestFreq` iterations), and the run's log,
+ * samples and report on the way.
  *
  * The run can be stopped between any two steps through `signal`; it then
  * saves `latest` so that `--continue` resumes at the next step exactly.
@@ -43,28 +44,97 @@ export async function train(
   events: TrainerEvents,
   signal?: AbortSignal,
 ): Promise<{ position: TrainPosition; stopped: boolean; model: CycleGAN }> {
+  const run = await openRun(opts, defaults, events);
+  const { model, dataset, runDir } = run;
+  let position = run.position;
+  const epochs = opts.nEpochs + opts.nEpochsDecay;
+  const perEpoch = dataset.batchesPerEpoch(opts.batchSize);
+  const log = new RunLog(runDir, { dropAfterIteration: position.totalIterations });
+  const save = (tag: string) =>
+    saveCheckpoint(runDir, tag, checkpointOf(model, position, optionsRecord(opts)));
+  try {
+    while (position.epoch <= epochs) {
+      const epoch = position.epoch;
+      const lr = linearLearningRate(opts.lr, epoch, opts.nEpochs, opts.nEpochsDecay);
+      const started = performance.now();
+      events.epochStart(epoch, epochs, perEpoch, position.iteration);
+      const batches = dataset.batches(epoch, opts.seed, opts.batchSize, position.iteration);
+      for await (const batch of batches) {
+        const realA = tf.tensor4d(batch.realA, batch.shape);
+        const realB = tf.tensor4d(batch.realB, batch.shapeB);
+        try {
+          checkMultipleOf4(batch.shape, batch.pathsA[0]);
+          checkMultipleOf4(batch.shapeB, batch.pathsB[0]);
+          const t0 = performance.now();
+          const losses = model.trainStep(realA, realB, lr);
+          const seconds = (performance.now() - t0) / 1000;
+          const total = position.totalIterations + 1;
+          position = { epoch, iteration: batch.iteration + 1, totalIterations: total };
+          if (total % opts.printFreq === 0 || total === 1) {
+            log.append({
+              iteration: total,
+              epoch,
+              losses: { ...losses },
+              lr,
+              secondsPerIteration: seconds,
+            });
+          }
+          if (total % opts.displayFreq === 0) {
+            await writeSamples(model, realA, realB, samplePath(runDir, epoch, total));
+            await writeIndexHtml(runDir);
+          }
+          events.iteration(batch.iteration + 1, losses, seconds);
+        } finally {
+          tf.dispose([realA, realB]);
+        }
+        if (signal?.aborted) {
+          await save('latest');
+          return { position, stopped: true, model };
+        }
+        if (position.totalIterations % opts.saveLatestFreq === 0) await save('latest');
+      }
+      // `latest` (and `epoch_<K>`) hold the position of the next step: the next epoch's first.
+      position = { epoch: epoch + 1, iteration: 0, totalIterations: position.totalIterations };
+      await save('latest');
+      if (epoch % opts.saveEpochFreq === 0 || epoch === epochs) await save(`epoch_${epoch}`);
+      await writeIndexHtml(runDir);
+      events.epochEnd(epoch, (performance.now() - started) / 1000);
+    }
+  } finally {
+    log.close();
+  }
+  return { position, stopped: false, model };
+}
+
+/**
+ * Opens the data set, builds the model and, with `--continue`, restores the
+ * latest checkpoint; writes the run's options and announces the start.
+ */
+async function openRun(
+  opts: TrainOptions,
+  defaults: Record<string, unknown>,
+  events: TrainerEvents,
+) {
   const runDir = path.join(opts.checkpointsDir, opts.name);
   const dataset = await UnalignedDataset.open(opts.dataroot, 'train', {
     ...opts,
-    outputNc: opts.outputNc,
     dicom: { window: opts.window, frames: 'first' },
     onWarning: events.warning,
   });
   const model = new CycleGAN(opts, Rng.derive(opts.seed, 0));
-  const epochs = opts.nEpochs + opts.nEpochsDecay;
   let position: TrainPosition = { epoch: 1, iteration: 0, totalIterations: 0 };
-
+  const latest = path.join(runDir, 'checkpoints', 'latest');
   if (opts.continueTrain) {
     if (!listCheckpoints(runDir).includes('latest')) {
       throw new UserError(
-        `No checkpoint to continue from in ${path.join(runDir, 'checkpoints', 'latest')}.`,
+        `No checkpoint to continue from in ${latest}.`,
         'Start the run without --continue, or check --name and --checkpoints-dir.',
       );
     }
     const data = await loadCheckpoint(runDir, 'latest');
-    checkSameNetworks(data.state.options as Record<string, unknown>, opts, runDir);
-    position = restoreFrom(model, data, path.join(runDir, 'checkpoints', 'latest'));
-  } else if (fs.existsSync(path.join(runDir, 'checkpoints'))) {
+    checkResumable(data.state.options, optionsRecord(opts), runDir);
+    position = restoreFrom(model, data, latest);
+  } else if (listCheckpoints(runDir).length > 0) {
     throw new UserError(
       `The run folder ${runDir} already holds checkpoints.`,
       'Add --continue to resume it, or pick another --name.',
@@ -72,12 +142,10 @@ export async function train(
   }
   fs.mkdirSync(runDir, { recursive: true });
   await writeOptions(runDir, optionsRecord(opts), optionsRecord(defaults));
-  const log = new RunLog(runDir, { dropAfterIteration: position.totalIterations });
-  const parameters =
-    countParams(model.G_A.params) +
-    countParams(model.G_B.params) +
-    countParams(model.D_A.params) +
-    countParams(model.D_B.params);
+  const parameters = Object.values(model.networks).reduce(
+    (n, net) => n + countParams(net.params),
+    0,
+  );
   events.start({
     runDir,
     sizeA: dataset.sizeA,
@@ -85,66 +153,18 @@ export async function train(
     parameters,
     resumedAt: opts.continueTrain ? position : undefined,
   });
+  return { runDir, dataset, model, position };
+}
 
-  const save = async (tag: string) => {
-    await saveCheckpoint(runDir, tag, checkpointOf(model, position, optionsRecord(opts)));
-    events.saved(tag);
-  };
-  const perEpoch = dataset.batchesPerEpoch(opts.batchSize);
-  try {
-    while (position.epoch <= epochs) {
-      const epoch = position.epoch;
-      const lr = linearLearningRate(opts.lr, epoch, opts.nEpochs, opts.nEpochsDecay);
-      const epochStart = performance.now();
-      events.epochStart(epoch, epochs, perEpoch, position.iteration);
-      for await (const batch of dataset.batches(
-        epoch,
-        opts.seed,
-        opts.batchSize,
-        position.iteration,
-      )) {
-        const t0 = performance.now();
-        const realA = tf.tensor4d(batch.realA, batch.shape);
-        const realB = tf.tensor4d(batch.realB, batch.shapeB);
-        const losses = model.trainStep(realA, realB, lr);
-        const seconds = (performance.now() - t0) / 1000;
-        position = {
-          epoch,
-          iteration: batch.iteration + 1,
-          totalIterations: position.totalIterations + 1,
-        };
-        const total = position.totalIterations;
-        if (total % opts.printFreq === 0 || total === 1) {
-          log.append({
-            iteration: total,
-            epoch,
-            losses: { ...losses },
-            lr,
-            secondsPerIteration: seconds,
-          });
-        }
-        if (total % opts.displayFreq === 0) {
-          await writeSamples(model, realA, realB, samplePath(runDir, epoch, total));
-          await writeIndexHtml(runDir);
-        }
-        tf.dispose([realA, realB]);
-        events.iteration(batch.iteration + 1, losses, seconds);
-        if (signal?.aborted) {
-          await save('latest');
-          return { position, stopped: true, model };
-        }
-      }
-      // `latest` (and `epoch_<K>`) hold the position of the next step: the next epoch's first.
-      position = { epoch: epoch + 1, iteration: 0, totalIterations: position.totalIterations };
-      await save('latest');
-      if (epoch % opts.saveEpochFreq === 0 || epoch === epochs) await save(`epoch_${epoch}`);
-      await writeIndexHtml(runDir);
-      events.epochEnd(epoch, (performance.now() - epochStart) / 1000);
-    }
-  } finally {
-    log.close();
+/** The generator halves the size twice and doubles it back: sides must be multiples of 4. */
+function checkMultipleOf4(shape: number[], example: string) {
+  const [, h, w] = shape;
+  if (h % 4 !== 0 || w % 4 !== 0) {
+    throw new UserError(
+      `Training images must have sides that are multiples of 4; ${example} gives ${h}×${w}.`,
+      'Use a --crop-size that is a multiple of 4, or --preprocess resize_and_crop or crop.',
+    );
   }
-  return { position, stopped: false, model };
 }
 
 /** realA | fakeB | recA over realB | fakeA | recB, for the first image of the batch. */
@@ -173,24 +193,32 @@ function optionsRecord(opts: object): Record<string, unknown> {
   return Object.fromEntries(Object.entries(opts).map(([k, v]) => [k, v === Infinity ? 'inf' : v]));
 }
 
-const networkKeys = [
-  'netG',
-  'netD',
-  'nLayersD',
-  'ngf',
-  'ndf',
-  'inputNc',
-  'outputNc',
-  'norm',
+/**
+ * Options a resumed run must share with the run it continues: the networks
+ * (or the weights would not load) and everything that decides which images
+ * a step sees (or the saved position and pools would mean something else).
+ * The schedule (epochs, learning rate) may change.
+ */
+const resumeKeys = [
+  ...networkOptionKeys,
+  'batchSize',
+  'seed',
+  'serialBatches',
+  'maxDatasetSize',
+  'poolSize',
+  'preprocess',
+  'loadSize',
+  'cropSize',
+  'noFlip',
 ] as const;
 
-/** `--continue` with different network settings cannot load the weights. */
-function checkSameNetworks(saved: Record<string, unknown>, opts: TrainOptions, runDir: string) {
-  for (const k of networkKeys) {
-    if (saved[k] !== undefined && saved[k] !== opts[k]) {
+function checkResumable(saved: unknown, now: Record<string, unknown>, runDir: string) {
+  const old = (saved ?? {}) as Record<string, unknown>;
+  for (const k of resumeKeys) {
+    if (old[k] !== undefined && JSON.stringify(old[k]) !== JSON.stringify(now[k])) {
       throw new UserError(
-        `${runDir} was trained with ${k} = ${String(saved[k])}, but this command asks for ${String(opts[k])}.`,
-        "Drop the option to use the run's own setting.",
+        `${runDir} was trained with ${k} = ${String(old[k])}, but this command asks for ${String(now[k])}.`,
+        "Drop the option to use the run's own setting, or start a new run with another --name.",
       );
     }
   }

@@ -134,7 +134,10 @@ export function resolveDir(finalDir: string): string | null {
  * processes that no longer run. Synchronous so it can run anywhere.
  */
 export function recoverDir(finalDir: string): void {
-  const stale = leftovers(finalDir).filter((l) => !processAlive(l.pid));
+  // Our own pid cannot be mid-swap here (swaps of one folder do not overlap
+  // in a process), and in containers a restarted run often gets the pid of
+  // the one that crashed: its leftovers are stale too.
+  const stale = leftovers(finalDir).filter((l) => l.pid === process.pid || !processAlive(l.pid));
   const old = stale.filter((l) => l.kind === 'old');
   if (!fs.existsSync(finalDir) && old.length > 0) {
     const restore = newest(old);

@@ -7,6 +7,9 @@ import { Params } from '../../src/nn/params';
 import { reflectionPad } from '../../src/nn/reflection_pad';
 import { ganLoss, l1Loss } from '../../src/models/losses';
 import { testBackends } from '../support/backends';
+import { PatchDiscriminator } from '../../src/models/patch_discriminator';
+import { ResnetGenerator } from '../../src/models/resnet_generator';
+import { Rng } from '../../src/util/rng';
 
 function close(actual: ArrayLike<number>, expected: number[], tol = 1e-5) {
   assert.equal(actual.length, expected.length);
@@ -119,3 +122,42 @@ for (const backend of testBackends()) {
     });
   });
 }
+
+describe('network shapes as the reference builds them', () => {
+  const rng = () => Rng.derive(1);
+  const base = { ndf: 4, nLayersD: 5, norm: 'instance' as const, inputNc: 1 };
+
+  it('netD basic has 3 strided layers whatever --n-layers-d says; n_layers follows it', () => {
+    const basic = new PatchDiscriminator({ ...base, netD: 'basic' }, rng());
+    assert.deepEqual(
+      [...basic.params.keys()].filter((k) => k.endsWith('weight')),
+      ['model.0.weight', 'model.2.weight', 'model.5.weight', 'model.8.weight', 'model.11.weight'],
+    );
+    const five = new PatchDiscriminator({ ...base, netD: 'n_layers' }, rng());
+    assert.ok(five.params.has('model.17.weight'));
+  });
+
+  it('norm none drops the biases the reference drops', () => {
+    const d = new PatchDiscriminator({ ...base, netD: 'basic', norm: 'none' }, rng());
+    const biases = [...d.params.keys()].filter((k) => k.endsWith('bias'));
+    assert.deepEqual(biases, ['model.0.bias', 'model.11.bias']);
+    const g = new ResnetGenerator(
+      { netG: 'resnet_6blocks', ngf: 4, inputNc: 1, outputNc: 1, norm: 'none' },
+      rng(),
+    );
+    assert.deepEqual(
+      [...g.params.keys()].filter((k) => k.endsWith('bias')),
+      ['model.23.bias'],
+    );
+  });
+
+  it('the PatchGAN refuses images whose score map would be empty', () => {
+    const d = new PatchDiscriminator({ ...base, netD: 'basic' }, rng());
+    assert.deepEqual(d.apply(tf.zeros([1, 24, 24, 1])).shape, [1, 1, 1, 1]);
+    assert.throws(() => d.apply(tf.zeros([1, 23, 40, 1])), {
+      message:
+        'Images of 23×40 are too small for the 3-layer PatchGAN (its score map would be ' +
+        'empty); they need at least 24 pixels a side.',
+    });
+  });
+});

@@ -25,8 +25,8 @@ export async function makeTinyRun(): Promise<{ run: string; remove: () => void }
       ndf: 4,
       inputNc: 1,
       outputNc: 1,
-      loadSize: 16,
-      cropSize: 16,
+      loadSize: 24,
+      cropSize: 24,
       nEpochs: 1,
       nEpochsDecay: 0,
       backend: 'cpu',
@@ -38,7 +38,6 @@ export async function makeTinyRun(): Promise<{ run: string; remove: () => void }
       iteration: () => undefined,
       epochEnd: () => undefined,
       warning: () => undefined,
-      saved: () => undefined,
     },
   );
   model.dispose();

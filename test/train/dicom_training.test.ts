@@ -15,7 +15,6 @@ const quiet: TrainerEvents = {
   iteration: () => undefined,
   epochEnd: () => undefined,
   warning: (m) => assert.fail(`unexpected warning: ${m}`),
-  saved: () => undefined,
 };
 
 describe('training on DICOM folders (files without extension, --input-nc 1, cpu)', () => {
@@ -38,8 +37,8 @@ describe('training on DICOM folders (files without extension, --input-nc 1, cpu)
   it('the data set reads DICOM through --window 40,400 (the DICOM linear window)', async () => {
     const dataset = await UnalignedDataset.open(path.join(root, 'data'), 'train', {
       preprocess: 'none',
-      loadSize: 16,
-      cropSize: 16,
+      loadSize: 24,
+      cropSize: 24,
       noFlip: true,
       inputNc: 1,
       maxDatasetSize: Infinity,
@@ -77,8 +76,8 @@ describe('training on DICOM folders (files without extension, --input-nc 1, cpu)
       ndf: 4,
       inputNc: 1,
       outputNc: 1,
-      loadSize: 16,
-      cropSize: 16,
+      loadSize: 24,
+      cropSize: 24,
       nEpochs: 1,
       nEpochsDecay: 0,
       printFreq: 1,

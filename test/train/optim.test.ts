@@ -76,8 +76,23 @@ describe('ImagePool', () => {
     assert.equal(pool.count, 2);
     assert.equal(value(pool.query(img(3))), 2); // the stored 2 comes back, 3 takes its place
     assert.equal(value(pool.query(img(4))), 4);
-    assert.deepEqual(Array.from(pool.snapshot()!.data), [1, 3]);
+    assert.deepEqual(
+      pool.snapshot().map((t) => t.data[0]),
+      [1, 3],
+    );
     pool.dispose();
+  });
+
+  it('keeps images of different sizes, and never swaps one into a batch of another size', () => {
+    const pool = new ImagePool(1, new ScriptedRng([0.9, 0.9]));
+    pool.query(tf.zeros([1, 2, 3, 1]) as tf.Tensor4D);
+    const out = pool.query(tf.ones([1, 4, 4, 1]) as tf.Tensor4D);
+    assert.deepEqual(out.shape, [1, 4, 4, 1]);
+    assert.equal(out.dataSync()[0], 1);
+    assert.deepEqual(
+      pool.snapshot().map((t) => t.shape),
+      [[2, 3, 1]],
+    );
   });
 
   it('with size 0 passes images through', () => {
@@ -91,10 +106,13 @@ describe('ImagePool', () => {
     for (const v of [1, 2, 3]) pool.query(img(v));
     const other = new ImagePool(3, Rng.derive(9));
     other.restore(pool.snapshot(), new Rng(pool.rngState));
-    assert.deepEqual(Array.from(other.snapshot()!.data), [1, 2, 3]);
+    assert.deepEqual(
+      other.snapshot().map((t) => t.data[0]),
+      [1, 2, 3],
+    );
     const before = tf.memory().numTensors;
     for (let i = 0; i < 5; i++) tf.dispose([pool.query(img(10 + i)), other.query(img(10 + i))]);
-    assert.deepEqual(pool.snapshot()!.data, other.snapshot()!.data);
+    assert.deepEqual(pool.snapshot(), other.snapshot());
     assert.equal(tf.memory().numTensors, before + 10); // only the ten inputs, never disposed
   });
 });

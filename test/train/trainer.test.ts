@@ -17,7 +17,6 @@ const quiet: TrainerEvents = {
   iteration: () => undefined,
   epochEnd: () => undefined,
   warning: () => undefined,
-  saved: () => undefined,
 };
 
 /** Aborts the run after `n` training steps. */
@@ -33,7 +32,7 @@ function stopAfter(n: number): { events: TrainerEvents; signal: AbortSignal } {
   return { events, signal: controller.signal };
 }
 
-describe('trainer on cpu (tiny data set, 16×16)', () => {
+describe('trainer on cpu (tiny data set, 24×24)', () => {
   let dataroot: string;
   let runs: string;
   const options = (name: string, extra: Partial<TrainOptions> = {}): TrainOptions => ({
@@ -46,8 +45,8 @@ describe('trainer on cpu (tiny data set, 16×16)', () => {
     ndf: 4,
     inputNc: 1,
     outputNc: 1,
-    loadSize: 20,
-    cropSize: 16,
+    loadSize: 28,
+    cropSize: 24,
     poolSize: 2,
     nEpochs: 1,
     nEpochsDecay: 1,
@@ -154,8 +153,8 @@ describe('trainer on cpu (tiny data set, 16×16)', () => {
 
   it('keeps the tensor count stable over training steps', () => {
     const model = new CycleGAN({ ...options('count'), poolSize: 1 }, Rng.derive(1));
-    const a = tf.randomUniform([1, 16, 16, 1], -1, 1) as tf.Tensor4D;
-    const b = tf.randomUniform([1, 16, 16, 1], -1, 1) as tf.Tensor4D;
+    const a = tf.randomUniform([1, 24, 24, 1], -1, 1) as tf.Tensor4D;
+    const b = tf.randomUniform([1, 24, 24, 1], -1, 1) as tf.Tensor4D;
     model.trainStep(a, b, 2e-4); // fills the one-image pools
     const count = tf.memory().numTensors;
     for (let i = 0; i < 3; i++) model.trainStep(a, b, 2e-4);
@@ -166,8 +165,8 @@ describe('trainer on cpu (tiny data set, 16×16)', () => {
 
   it('stops on a non-finite loss, naming the step, without updating', () => {
     const model = new CycleGAN({ ...options('nan'), poolSize: 0 }, Rng.derive(1));
-    const a = tf.fill([1, 16, 16, 1], NaN) as tf.Tensor4D;
-    const b = tf.zeros([1, 16, 16, 1]) as tf.Tensor4D;
+    const a = tf.fill([1, 24, 24, 1], NaN) as tf.Tensor4D;
+    const b = tf.zeros([1, 24, 24, 1]) as tf.Tensor4D;
     const before = model.G_A.params.get('model.1.weight')!.dataSync().slice();
     assert.throws(
       () => model.trainStep(a, b, 2e-4),

@@ -115,9 +115,19 @@ test('crash between the two renames: the old folder is read from .old and restor
 test('leftovers of a live process are left alone', async () => {
   const root = tmpDir();
   const dir = path.join(root, 'latest');
-  const busy = path.join(root, `.latest.tmp-${process.pid}-beef`);
+  // Another live process: our parent.
+  const busy = path.join(root, `.latest.tmp-${process.ppid}-beef`);
   fs.mkdirSync(busy);
   await replaceDirAtomic(dir, fillWith({ 'a.txt': 'x' }));
-  assert.deepEqual(fs.readdirSync(root).sort(), [`.latest.tmp-${process.pid}-beef`, 'latest']);
+  assert.deepEqual(fs.readdirSync(root).sort(), [`.latest.tmp-${process.ppid}-beef`, 'latest']);
+  fs.rmSync(root, { recursive: true });
+});
+
+test('leftovers with our own pid are stale (a restarted container reuses pids)', async () => {
+  const root = tmpDir();
+  const dir = path.join(root, 'latest');
+  fs.mkdirSync(path.join(root, `.latest.tmp-${process.pid}-beef`));
+  await replaceDirAtomic(dir, fillWith({ 'a.txt': 'x' }));
+  assert.deepEqual(fs.readdirSync(root).sort(), ['latest']);
   fs.rmSync(root, { recursive: true });
 });
