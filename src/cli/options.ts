@@ -302,6 +302,12 @@ export function resolveTrainOptions(o: Record<string, unknown>): TrainOptions {
       'Use --frames first, or split multi-frame files into one file per frame first.',
     );
   }
+  if (String(rest.preprocess).endsWith('crop') && Number(rest.cropSize) % 4 !== 0) {
+    throw new UserError(
+      `--crop-size ${String(rest.cropSize)} is not a multiple of 4, which the generator needs ` +
+        '(it halves the size twice and doubles it back).',
+    );
+  }
   if (Number(rest.nEpochs) + Number(rest.nEpochsDecay) < 1) {
     throw new UserError('--n-epochs plus --n-epochs-decay must be at least 1: nothing to train.');
   }
