@@ -124,3 +124,14 @@ test('a process on threaded wasm exits by itself when done', () => {
   // column: 7 × 7 = 49.
   assert.match(result.stdout, /^\d 49\n$/);
 });
+
+test('a crash on threaded wasm prints the error, not the minified wasm glue', () => {
+  const backendModule = path.join(__dirname, '..', '..', 'src', 'engine', 'backend.js');
+  const script = `
+    const { selectBackend } = require(${JSON.stringify(backendModule)});
+    selectBackend({ backend: 'wasm', threads: 2 }).then(() => { throw new Error('boom'); });`;
+  const result = spawnSync(process.execPath, ['-e', script], { encoding: 'utf8', timeout: 60000 });
+  assert.equal(result.status, 1);
+  assert.match(result.stderr, /Error: boom/);
+  assert.ok(result.stderr.length < 2000, `stderr has ${result.stderr.length} characters`);
+});

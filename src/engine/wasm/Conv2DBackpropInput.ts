@@ -184,64 +184,39 @@ export function conv2DBackpropInput(
     ); // [N, rows.rows, cols.rows, Ci]
 
   const only = subs.length === 1 ? subs[0] : null;
-  if (only !== null && s[0] === 1 && s[1] === 1) return convolve(rowParts[0], colParts[0], only);
+  if (only !== null && s[0] === 1 && s[1] === 1) {
+    const dx = convolve(rowParts[0], colParts[0], only);
+    dispose(backend, only);
+    return dx;
+  }
   const dx = backend.makeOutput([batchSize, inHeight, inWidth, inChannels], 'float32');
   rowParts.forEach((rows, r) =>
     colParts.forEach((cols, c) => {
       const sub = subs[r * colParts.length + c];
       const part = sub === null ? null : convolve(rows, cols, sub);
       interleave(backend, part, dx, rows, cols, s);
-      dispose(backend, part);
+      dispose(backend, part, sub);
     }),
   );
   return dx;
 }
 
-/**
- * Sub-filters already built, per backend: forward filter's data id -> geometry -> sub-filters.
- * Training runs each layer's input gradient several times with the same weights (a CycleGAN
- * step passes three batches through each generator), and XNNPACK caches its packed weights on
- * the sub-filter tensors, so keeping them saves the rebuild and the repacking.
- */
-const subFilterCaches = new WeakMap<BackendWasm, Map<object, Map<string, SubFilterSet>>>();
-
-type SubFilterSet = Array<tf.TensorInfo | null>;
-
-/** The sub-filter of each residue pair (row-major; null where it has no taps), cached. */
+/** The sub-filter of each residue pair (row-major; null where it has no taps). */
 function subFilters(
   backend: BackendWasm,
   filter: tf.TensorInfo,
   rowParts: AxisPart[],
   colParts: AxisPart[],
   strides: [number, number],
-): SubFilterSet {
-  let cache = subFilterCaches.get(backend);
-  if (cache === undefined) {
-    cache = new Map();
-    subFilterCaches.set(backend, cache);
-  }
-  // Free the sets of filters that no longer exist (old weights, after an optimizer step).
-  for (const [dataId, sets] of cache) {
-    if (backend.dataIdMap.has(dataId)) continue;
-    for (const set of sets.values()) dispose(backend, ...set);
-    cache.delete(dataId);
-  }
-
-  const key = [strides, ...rowParts, ...colParts].map((p) => JSON.stringify(p)).join();
-  const sets = cache.get(filter.dataId) ?? new Map<string, SubFilterSet>();
-  cache.set(filter.dataId, sets);
-  const cached = sets.get(key);
-  if (cached !== undefined) return cached;
-
+): Array<tf.TensorInfo | null> {
   const filterT = run(backend, tf.Transpose, { x: filter }, { perm: [0, 1, 3, 2] });
-  const set = rowParts.flatMap((rows) =>
+  const subs = rowParts.flatMap((rows) =>
     colParts.map((cols) =>
       rows.taps > 0 && cols.taps > 0 ? subFilter(backend, filterT, rows, cols, strides) : null,
     ),
   );
   dispose(backend, filterT);
-  sets.set(key, set);
-  return set;
+  return subs;
 }
 
 /**

@@ -59,6 +59,11 @@ async function loadModule(threads: number): Promise<ThreadedModule> {
   const factory = require(factoryPath) as (config: FactoryConfig) => Promise<ThreadedModule>;
   const binary = fs.readFileSync(packageFile(BINARY));
 
+  // Emscripten's Node glue adds process handlers that rethrow every uncaught error from its
+  // one-line minified script, so Node would print that whole line (~100 kB) with any crash.
+  const uncaught = process.listeners('uncaughtException');
+  const unhandled = process.listeners('unhandledRejection');
+
   // Emscripten never settles its promise when our instantiateWasm fails, so race a rejection.
   let fail: (error: unknown) => void = () => undefined;
   const failed = new Promise<never>((_, reject) => (fail = reject));
@@ -77,7 +82,14 @@ async function loadModule(threads: number): Promise<ThreadedModule> {
       },
     }),
     failed,
-  ]);
+  ]).finally(() => {
+    for (const listener of process.listeners('uncaughtException')) {
+      if (!uncaught.includes(listener)) process.removeListener('uncaughtException', listener);
+    }
+    for (const listener of process.listeners('unhandledRejection')) {
+      if (!unhandled.includes(listener)) process.removeListener('unhandledRejection', listener);
+    }
+  });
   module.tfjs = {
     init: module.cwrap('init', null, []),
     initWithThreadsCount: module.cwrap('init_with_threads_count', null, ['number']),

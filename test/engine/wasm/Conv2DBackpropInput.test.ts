@@ -89,32 +89,3 @@ test('Conv2DBackpropInput: frees its intermediates on the wasm heap', async () =
     assert.equal(tf.backend().numDataIds(), before, caseName(k));
   }
 });
-
-test('Conv2DBackpropInput: a filter used again reuses its sub-filters, freed with the filter', async () => {
-  await use('wasm');
-  const dy = tf.tensor4d(normal(11, [1, 4, 4, 8]).values, [1, 4, 4, 8]);
-  const attrs = { strides: 2, pad: explicit(1), dataFormat: 'NHWC', inputShape: [1, 8, 8, 6] };
-  const dx = (filter: tf.Tensor) =>
-    tf
-      .engine()
-      .runKernel(
-        tf.Conv2DBackpropInput,
-        { dy, filter },
-        attrs as unknown as tf.NamedAttrMap,
-      ) as tf.Tensor;
-  const filter = tf.tensor4d(normal(12, [3, 3, 6, 8]).values, [3, 3, 6, 8]);
-  const first = dx(filter);
-  const ids = tf.backend().numDataIds();
-  const second = dx(filter);
-  // Only the output is new: the four sub-filters (stride 2) are the cached ones.
-  assert.equal(tf.backend().numDataIds(), ids + 1);
-  assert.deepEqual(Array.from(second.dataSync()), Array.from(first.dataSync()));
-  tf.dispose([first, second, filter]);
-
-  const before = tf.backend().numDataIds();
-  const other = tf.tensor4d(normal(13, [3, 3, 6, 8]).values, [3, 3, 6, 8]);
-  const third = dx(other);
-  // The disposed filter's four sub-filters are freed, the new one's four are made.
-  assert.equal(tf.backend().numDataIds(), before + 2);
-  tf.dispose([third, other, dy]);
-});
