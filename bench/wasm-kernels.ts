@@ -54,7 +54,9 @@ async function main(): Promise<void> {
   const flops = 2 * size * size * channels * channels * 9; // one convolution's multiply-adds × 2
   const [minRuns, budget] = options.backend === 'cpu' ? [2, 3000] : [5, 2000];
 
-  const sync = (t: tf.Tensor) => void t.dataSync();
+  // Both backends run kernels synchronously: when an op returns, its work is done, so nothing
+  // is read back (that would add a copy of the output to every timing).
+  const sync = (t: tf.Tensor) => void t.shape;
   const kernels: Array<[string, number, () => void]> = [
     ['Conv2D (forward)', flops, () => tf.tidy(() => sync(tf.conv2d(x, filter, 1, 'same')))],
     [

@@ -58,20 +58,27 @@ export async function selectBackend(opts: BackendOptions = {}): Promise<BackendC
 
   if (wanted === 'onednn' || wanted === 'auto') {
     const onednn = loadOnednn();
-    if (onednn.module !== null) return useOnednn(onednn.module, threads, precision);
-    if (wanted === 'onednn') {
+    if (onednn.module !== null) {
+      try {
+        return await useOnednn(onednn.module, threads, precision);
+      } catch (error) {
+        // A native backend that loads but fails to start: 'auto' moves on to wasm.
+        if (wanted === 'onednn' || precision === 'bf16' || error instanceof UserError) throw error;
+        notes.push(`onednn backend failed to start: ${firstLine(error)}`);
+      }
+    } else if (wanted === 'onednn') {
       throw new UserError(
         `backend onednn is not available: ${onednn.reason}`,
         'use --backend wasm',
       );
-    }
-    if (precision === 'bf16') {
+    } else if (precision === 'bf16') {
       throw new UserError(
         `precision bf16 needs the onednn backend, which is not available: ${onednn.reason}`,
         'use --precision fp32',
       );
+    } else {
+      notes.push(`onednn backend not used: ${onednn.reason}`);
     }
-    notes.push(`onednn backend not used: ${onednn.reason}`);
   }
 
   if (wanted === 'wasm' || wanted === 'auto') {
@@ -79,9 +86,9 @@ export async function selectBackend(opts: BackendOptions = {}): Promise<BackendC
       return await useWasm(threads, notes);
     } catch (error) {
       if (error instanceof UserError) throw error;
-      const reason = error instanceof Error ? error.message : String(error);
-      if (wanted === 'wasm') throw new UserError(`backend wasm failed to start: ${reason}`);
-      notes.push(`wasm backend not used: ${reason}`);
+      if (wanted === 'wasm')
+        throw new UserError(`backend wasm failed to start: ${firstLine(error)}`);
+      notes.push(`wasm backend not used: ${firstLine(error)}`);
     }
   }
 
@@ -116,8 +123,7 @@ function loadOnednn():
     // Lazy: the module and its native addon are optional.
     module = require('./onednn') as OnednnModule;
   } catch (error) {
-    const reason = error instanceof Error ? error.message.split('\n')[0] : String(error);
-    return { module: null, reason: `its module failed to load (${reason})` };
+    return { module: null, reason: `its module failed to load (${firstLine(error)})` };
   }
   if (typeof module.onednnStatus !== 'function') {
     return { module: null, reason: 'its module does not export onednnStatus' };
@@ -161,8 +167,7 @@ async function useWasm(threads: number, notes: string[]): Promise<BackendChoice>
       const { registerThreadedWasmBackend } = await import('./wasm/threads');
       await registerThreadedWasmBackend(threads);
     } catch (error) {
-      const reason = error instanceof Error ? error.message.split('\n')[0] : String(error);
-      threadsNote = `wasm threads unavailable (${reason}); running on 1 thread`;
+      threadsNote = `wasm threads unavailable (${firstLine(error)}); running on 1 thread`;
     }
   }
   if (!(await tf.setBackend('wasm'))) throw new Error('the wasm backend failed to initialise');
@@ -176,4 +181,8 @@ async function useWasm(threads: number, notes: string[]): Promise<BackendChoice>
     notes.push(`wasm backend runs at most ${actual} threads`);
   }
   return { name: 'wasm', threads: actual, precision: 'fp32', notes };
+}
+
+function firstLine(error: unknown): string {
+  return (error instanceof Error ? error.message : String(error)).split('\n')[0];
 }
