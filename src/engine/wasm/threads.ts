@@ -29,7 +29,10 @@ const WASM_PRIORITY = 2;
 /** The parts of the Emscripten module we touch; BackendWasm uses the rest. */
 interface ThreadedModule {
   cwrap(name: string, returnType: string | null, argTypes: string[]): (...args: number[]) => number;
-  PThread: { runningWorkers: Array<{ unref(): void }> };
+  PThread: {
+    runningWorkers: Array<{ unref(): void }>;
+    unusedWorkers: Array<{ terminate(): Promise<number> }>;
+  };
   tfjs?: Record<string, (...args: number[]) => number>;
 }
 
@@ -119,6 +122,10 @@ export async function registerThreadedWasmBackend(threads: number): Promise<void
       );
       // The pool's threads are workers that would keep Node running after the work is done.
       for (const worker of module.PThread.runningWorkers) worker.unref();
+      // Emscripten starts 8 workers whatever the pool needs (~11 MB each); XNNPACK's pool has
+      // its threads now and creates no more.
+      for (const worker of module.PThread.unusedWorkers) void worker.terminate();
+      module.PThread.unusedWorkers = [];
       return backend;
     },
     WASM_PRIORITY,
