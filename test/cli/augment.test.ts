@@ -365,7 +365,11 @@ describe('cyclegan augment (tiny run on cpu)', () => {
     );
     assert.equal(r.status, 1, r.stderr);
     const rows = readManifest(path.join(out, 'manifest.csv')).rows;
-    assert.deepEqual(Object.fromEntries(rows.map((row) => [row.source, row.status])), expected);
+    assert.deepEqual(
+      Object.fromEntries(rows.map((row) => [row.source, row.status])),
+      expected,
+      r.stderr,
+    );
     for (const row of rows.filter((x) => x.status !== 'ok')) {
       assert.equal(row.output, '');
       assert.ok(r.stderr.includes(`failed: ${path.join(bad, row.source)}: ${row.status}\n`));
