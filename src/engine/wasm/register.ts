@@ -1,7 +1,7 @@
 /**
  * The kernels we add to the wasm backend so that it can train: the one it lacks, the one it
- * runs too slowly for training, and the fused custom kernels the model uses when a backend has
- * them (as the onednn backend does). Registered for the backend name 'wasm', so they serve both
+ * runs too slowly for training, and the fused custom kernels the model and the optimizer use
+ * when a backend has them (as the onednn backend does). Registered for the backend name 'wasm', so they serve both
  * the package's single-threaded build and our threaded one (threads.ts).
  *
  * Importing this module loads `@tensorflow/tfjs-backend-wasm`, whose own kernel list must be
@@ -10,6 +10,7 @@
 import '@tensorflow/tfjs-backend-wasm';
 
 import { tf } from '../tf';
+import { ADAM_UPDATE, adamUpdateConfig } from './AdamUpdate';
 import { conv2DBackpropFilterConfig } from './Conv2DBackpropFilter';
 import { conv2DBackpropInputConfig } from './Conv2DBackpropInput';
 import { INSTANCE_NORM, instanceNormConfig } from './InstanceNorm';
@@ -24,6 +25,7 @@ export const WASM_TRAINING_KERNELS: readonly string[] = [
   INSTANCE_NORM,
   INSTANCE_NORM_GRAD,
   MIRROR_PAD_GRAD,
+  ADAM_UPDATE,
 ];
 
 /**
@@ -38,6 +40,7 @@ export function registerWasmKernels(): void {
   tf.registerKernel(instanceNormConfig);
   tf.registerKernel(instanceNormGradConfig);
   tf.registerKernel(mirrorPadGradConfig);
+  tf.registerKernel(adamUpdateConfig);
 
   const ownInput = tf.getKernel(tf.Conv2DBackpropInput, BACKEND_NAME);
   if (ownInput !== undefined) tf.unregisterKernel(tf.Conv2DBackpropInput, BACKEND_NAME);
