@@ -5,7 +5,7 @@ import { KernelArgs, f32Offset, heapF32, wasmKernel } from './kernel_util';
  * Custom kernel (no TensorFlow.js equivalent), as on the onednn backend: one fused Adam step
  * for one parameter tensor. src/train/adam.ts uses it when the backend has it. Composed of
  * tfjs ops the step makes nine temporaries per parameter, which its tidy keeps until every
- * parameter is done: about 1 GB at the peak for a CycleGAN, a quarter of wasm's 4 GB heap.
+ * parameter is done: hundreds of MB for a CycleGAN, on a wasm heap that cannot pass 4 GB.
  */
 export const ADAM_UPDATE = 'AdamUpdate';
 
