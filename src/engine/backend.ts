@@ -171,6 +171,8 @@ async function useWasm(threads: number, notes: string[]): Promise<BackendChoice>
     }
   }
   if (!(await tf.setBackend('wasm'))) throw new Error('the wasm backend failed to initialise');
+  const { guardHeap } = await import('./wasm/memory');
+  guardHeap(tf.backend());
 
   const actual = wasmPackage.getThreadsCount();
   if (threadsNote !== null) {

@@ -20,7 +20,7 @@ export interface KernelArgs<I, A> {
 
 type Result = tf.TensorInfo | tf.TensorInfo[];
 
-function isWasmBackend(backend: unknown): backend is BackendWasm {
+export function isWasmBackend(backend: unknown): backend is BackendWasm {
   return (
     typeof backend === 'object' && backend !== null && 'wasm' in backend && 'dataIdMap' in backend
   );
