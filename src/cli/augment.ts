@@ -51,6 +51,7 @@ import {
 import { addEngineOptions, EngineOptions } from './options';
 import { integer } from './parse';
 import { addOutputOptions } from './translate';
+import { makeFolder } from '../util/folders';
 
 export interface AugmentOptions extends EngineOptions, Partial<DicomCliOptions> {
   checkpoint: string;
@@ -210,7 +211,7 @@ export async function runAugment(
   };
 
   // The manifest: what is done already
-  fs.mkdirSync(o.output, { recursive: true });
+  makeFolder(o.output, '--output');
   const manifestFile = o.manifest ?? path.join(o.output, manifestName(shard));
   fs.mkdirSync(path.dirname(manifestFile), { recursive: true });
   const { writer, existing } = ManifestWriter.open(manifestFile);

@@ -5,6 +5,7 @@ import { trainingStepFlops, translateFlops } from '../bench/flops';
 import { CycleGAN } from '../models/cyclegan';
 import { defaultLossOptions, defaultNetworkOptions, NetworkOptions } from '../models/options';
 import { ResnetGenerator } from '../models/resnet_generator';
+import { UserError } from '../util/errors';
 import { Rng } from '../util/rng';
 import { addEngineOptions, EngineOptions } from './options';
 import { channels, integer } from './parse';
@@ -31,7 +32,10 @@ export function register(program: Command) {
         .default('resnet_9blocks'),
     )
     .addOption(
-      new Option('--ngf <n>', 'generator and discriminator filters')
+      new Option(
+        '--ngf <n>',
+        'generator filters (discriminators keep 64, as the PyTorch reference script)',
+      )
         .argParser(integer(1))
         .default(64),
     )
@@ -57,6 +61,9 @@ export function register(program: Command) {
 }
 
 export async function runBench(o: BenchOptions) {
+  if (o.size % 4 !== 0) {
+    throw new UserError(`--size ${o.size} is not a multiple of 4, which the generator needs.`);
+  }
   const backend = await selectBackend(o);
   const net: NetworkOptions = {
     ...defaultNetworkOptions,

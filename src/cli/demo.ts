@@ -80,7 +80,7 @@ export async function runDemo(checkpointsDir: string) {
       `${backend.name}; expect about ${s.minutes} minutes on 2 cores. Ctrl-C stops and saves; ` +
       'run the demo again to continue.',
   );
-  if (!(await runTraining(opts))) return;
+  if (!(await runTraining(opts, 'Run the demo again to continue.'))) return;
   const translated = path.join(runDir, 'translated');
   for (const [domain, direction, what] of [
     ['testA', 'AtoB', 'fake ankle boots'],

@@ -103,6 +103,9 @@ export async function mergeManifests(args: string[], o: MergeOptions): Promise<M
   }
   const merged = [...chosen.values()].sort(byPlace);
   const header = MANIFEST_COLUMNS.join(',') + '\n';
+  if (fs.statSync(o.output, { throwIfNoEntry: false })?.isDirectory()) {
+    throw new UserError(`--output ${o.output} is a folder; give the merged manifest's file name.`);
+  }
   await writeFileAtomic(o.output, header + merged.map(formatRow).join(''));
 
   return {

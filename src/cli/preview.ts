@@ -23,6 +23,7 @@ import { Rng } from '../util/rng';
 import { describeWindow, DicomCliOptions, dicomReadOptions } from './dicom_options';
 import { addTransformOptions } from './options';
 import { channels, integer, limit } from './parse';
+import { makeFolder } from '../util/folders';
 
 export interface PreviewOptions extends DicomCliOptions {
   input: string;
@@ -87,7 +88,7 @@ export async function runPreview(
   checkOutputOutside(o.input, o.output);
   const stems = outputStems(files);
   const dicom = dicomReadOptions(o);
-  fs.mkdirSync(o.output, { recursive: true });
+  makeFolder(o.output, '--output');
 
   let written = 0;
   let failed = 0;

@@ -17,7 +17,10 @@ export function register(program: Command) {
  * Runs training with a progress bar, saving `latest` and exiting on Ctrl-C.
  * Returns false when stopped by the user.
  */
-export async function runTraining(opts: TrainOptions): Promise<boolean> {
+export async function runTraining(
+  opts: TrainOptions,
+  resumeHint = 'Resume with --continue.',
+): Promise<boolean> {
   const backend = await selectBackend(opts);
   for (const note of backend.notes) console.error(note);
   const bar = new EpochBar();
@@ -61,7 +64,7 @@ export async function runTraining(opts: TrainOptions): Promise<boolean> {
     result.model.dispose();
     console.error(
       result.stopped
-        ? `Stopped; saved ${opts.checkpointsDir}/${opts.name}/checkpoints/latest. Resume with --continue.`
+        ? `Stopped; saved ${opts.checkpointsDir}/${opts.name}/checkpoints/latest. ${resumeHint}`
         : `Done. Report: ${opts.checkpointsDir}/${opts.name}/index.html`,
     );
     return !result.stopped;

@@ -20,9 +20,10 @@ import {
   translateImage,
 } from '../models/translate';
 import { defaultNetworkOptions, NetworkOptions } from '../models/options';
-import { UserError } from '../util/errors';
+import { BadImageError, UserError } from '../util/errors';
 import { addDicomOptions, FILE_WINDOW, DicomCliOptions, dicomReadOptions } from './dicom_options';
 import { addEngineOptions, addNetworkOptions, EngineOptions, networkOptionsOf } from './options';
+import { makeFolder } from '../util/folders';
 
 export interface TranslateOptions
   extends EngineOptions, Partial<NetworkOptions>, Partial<DicomCliOptions> {
@@ -133,12 +134,22 @@ export async function runTranslate(o: TranslateOptions, quiet = false): Promise<
     keepIdentifiers: o.keepIdentifiers === true,
     derivation: info.derivation,
   };
-  fs.mkdirSync(o.output, { recursive: true });
+  makeFolder(o.output, '--output');
   const started = performance.now();
   let written = 0;
+  let skipped = 0;
   try {
     for (const file of files) {
-      const opened = await openInput(file.path, inputNc, dicom);
+      let opened: Awaited<ReturnType<typeof openInput>>;
+      try {
+        opened = await openInput(file.path, inputNc, dicom);
+      } catch (err) {
+        // An unreadable file in a folder is reported and skipped, as in training.
+        if (!(err instanceof BadImageError) || files.length === 1) throw err;
+        console.error(`warning: skipping ${err.message}`);
+        skipped++;
+        continue;
+      }
       const frames = opened.sources.length;
       for (let k = 0; k < frames; k++) {
         const source = opened.sources[k];
@@ -157,6 +168,11 @@ export async function runTranslate(o: TranslateOptions, quiet = false): Promise<
     const s = (performance.now() - started) / 1000;
     console.error(
       `Translated ${written} image(s) with ${loaded.source} into ${o.output} (${s.toFixed(1)} s).`,
+    );
+  }
+  if (skipped > 0) {
+    throw new UserError(
+      `${skipped} file(s) could not be read (listed above); ${written} image(s) translated.`,
     );
   }
   return written;

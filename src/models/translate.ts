@@ -29,6 +29,7 @@ export async function loadRunGenerator(
   direction: Direction,
   given: Partial<NetworkOptions>,
 ): Promise<LoadedGenerator> {
+  if (!fs.existsSync(runDir)) throw new UserError(`--checkpoint ${runDir} does not exist.`);
   const optionsFile = path.join(runDir, 'options.json');
   if (!fs.existsSync(optionsFile)) {
     throw new UserError(
@@ -36,7 +37,7 @@ export async function loadRunGenerator(
       'Point --checkpoint at a run folder, for example runs/<name>, or use --generator.',
     );
   }
-  const saved = JSON.parse(fs.readFileSync(optionsFile, 'utf8')).options as NetworkOptions;
+  const saved = readNetworkOptions(optionsFile);
   for (const [k, v] of Object.entries(given) as Array<[keyof NetworkOptions, unknown]>) {
     if (v !== undefined && saved[k] !== v) {
       throw new UserError(
@@ -113,6 +114,21 @@ export function translateImage(
     const y = generator.apply(x);
     return tf.slice(y, [0, 0, 0, 0], [1, height, width, -1]).dataSync() as Float32Array;
   });
+}
+
+/** The network settings a run saved, or a UserError naming the file. */
+function readNetworkOptions(file: string): NetworkOptions {
+  let options: unknown;
+  try {
+    options = (JSON.parse(fs.readFileSync(file, 'utf8')) as { options?: unknown }).options;
+  } catch (err) {
+    throw new UserError(`${file} cannot be read: ${(err as Error).message}`);
+  }
+  const o = options as Partial<NetworkOptions> | undefined;
+  if (o === undefined || typeof o.ngf !== 'number' || typeof o.netG !== 'string') {
+    throw new UserError(`${file} holds no network options (netG, ngf, ...).`);
+  }
+  return o as NetworkOptions;
 }
 
 function kebab(name: string): string {

@@ -76,6 +76,8 @@ export function loadTorch(params: Params, weights: Record<string, TorchTensor>, 
     throw new UserError(
       `${source}: missing weights ${missing.slice(0, 3).join(', ')}` +
         (missing.length > 3 ? ` and ${missing.length - 3} more` : ''),
+      'Check --netG (resnet_9blocks has residual blocks model.10 to model.18, resnet_6blocks ' +
+        'model.10 to model.15) and --norm against the network that was saved.',
     );
   }
   for (const [name, v] of params) {
@@ -84,6 +86,13 @@ export function loadTorch(params: Params, weights: Record<string, TorchTensor>, 
     if (w.shape.join(',') !== expected.join(',')) {
       throw new UserError(
         `${source}: weight ${name} has shape [${w.shape}], expected [${expected}]`,
+        'Check --netG, --ngf, --input-nc and --output-nc against the network that was saved.',
+      );
+    }
+    const bad = w.data.findIndex((x) => !Number.isFinite(x));
+    if (bad >= 0) {
+      throw new UserError(
+        `${source}: weight ${name} holds ${w.data[bad]} at index ${bad}; the file cannot be used.`,
       );
     }
     tf.tidy(() => {

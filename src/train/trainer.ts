@@ -13,6 +13,7 @@ import { samplePath, writeSampleGrid } from './samples';
 import { linearLearningRate } from './schedule';
 import { checkpointOf, restoreFrom, TrainPosition } from './state';
 import type { TrainOptions } from '../cli/options';
+import { makeFolder } from '../util/folders';
 
 /** What the trainer tells its user interface; the CLI draws bars from it. */
 export interface TrainerEvents {
@@ -89,6 +90,7 @@ export async function train(
         }
         if (signal?.aborted) {
           await save('latest');
+          await writeIndexHtml(runDir);
           return { position, stopped: true, model };
         }
         if (position.totalIterations % opts.saveLatestFreq === 0) await save('latest');
@@ -140,7 +142,7 @@ async function openRun(
       'Add --continue to resume it, or pick another --name.',
     );
   }
-  fs.mkdirSync(runDir, { recursive: true });
+  makeFolder(runDir, '--checkpoints-dir/--name');
   await writeOptions(runDir, optionsRecord(opts), optionsRecord(defaults));
   const parameters = Object.values(model.networks).reduce(
     (n, net) => n + countParams(net.params),
@@ -216,9 +218,11 @@ function checkResumable(saved: unknown, now: Record<string, unknown>, runDir: st
   const old = (saved ?? {}) as Record<string, unknown>;
   for (const k of resumeKeys) {
     if (old[k] !== undefined && JSON.stringify(old[k]) !== JSON.stringify(now[k])) {
+      const flag = `--${k.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
       throw new UserError(
-        `${runDir} was trained with ${k} = ${String(old[k])}, but this command asks for ${String(now[k])}.`,
-        "Drop the option to use the run's own setting, or start a new run with another --name.",
+        `${runDir} was trained with ${flag} ${String(old[k])}, but this command has ` +
+          `${String(now[k])} (given or default).`,
+        `Repeat the run's own options with --continue (see ${path.join(runDir, 'options.txt')}).`,
       );
     }
   }
