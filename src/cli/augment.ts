@@ -220,6 +220,17 @@ export async function runAugment(
     if (existing.malformed > 0) {
       log(`warning: ${manifestFile}: skipped ${existing.malformed} malformed line(s)`);
     }
+    // Outputs of another generator or direction would be overwritten under the same names.
+    const foreign = existing.rows.find(
+      (r) => r.status === 'ok' && (r.checkpoint !== job.info.id || r.direction !== o.direction),
+    );
+    if (foreign) {
+      throw new UserError(
+        `${manifestFile} lists outputs of checkpoint ${foreign.checkpoint} (${foreign.direction}); ` +
+          `this run would overwrite them with checkpoint ${job.info.id} (${o.direction}).`,
+        'Use another --output (or --manifest) for each model and direction.',
+      );
+    }
     const completed = completedSources(existing.rows, job);
     const todo = mine.filter((f) => !completed.has(f.rel));
     const skipped = mine.length - todo.length;

@@ -291,6 +291,15 @@ describe('cyclegan augment (tiny run on cpu)', () => {
     assert.match(r.stderr, /, shard 1\/2: \d+ files, 0 already done,/);
   });
 
+  it('refuses to overwrite the outputs of another direction in the same folder', async () => {
+    await runAugment(options('two-ways'), undefined, log);
+    await assert.rejects(runAugment(options('two-ways', { direction: 'BtoA' }), undefined, log), {
+      name: 'UserError',
+      message:
+        /lists outputs of checkpoint [0-9a-f]+ \(AtoB\); this run would overwrite them with checkpoint [0-9a-f]+ \(BtoA\)\.$/,
+    });
+  });
+
   it('refuses contradicting options with one plain line', async () => {
     await assert.rejects(runAugment(options('x', { bits: 16 }), undefined, log), {
       name: 'UserError',
