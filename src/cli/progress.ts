@@ -3,18 +3,24 @@ import { StepLosses } from '../models/cyclegan';
 
 /**
  * One bar per epoch with ETA, iterations/s and the current losses. Where
- * stderr is not a terminal (CI, a log file) the bar is replaced by one line
- * per epoch, so logs stay readable.
+ * stderr is not a terminal (CI, a log file) the bar is replaced by a plain
+ * line at every tenth of the epoch and one at its end, so logs stay readable.
  */
 export class EpochBar {
   private bar?: SingleBar;
   private started = 0;
   private done = 0;
   private readonly tty = process.stderr.isTTY === true;
+  private label = '';
+  private total = 0;
+  private nextLine = 0;
 
   start(label: string, total: number, first: number) {
     this.started = performance.now();
     this.done = 0;
+    this.label = label;
+    this.total = total;
+    this.nextLine = first + Math.ceil(total / 10);
     if (!this.tty) return;
     this.bar = new SingleBar({
       format: `${label} {bar} {value}/{total} | {rate} it/s | ETA {eta_formatted} | {losses}`,
@@ -31,6 +37,14 @@ export class EpochBar {
     this.done += 1;
     const rate = this.done / ((performance.now() - this.started) / 1000);
     this.bar?.update(value, { rate: rate.toFixed(2), losses: formatLosses(losses) });
+    if (!this.tty && value >= this.nextLine && value < this.total) {
+      this.nextLine += Math.ceil(this.total / 10);
+      const eta = Math.round((this.total - value) / rate);
+      process.stderr.write(
+        `${this.label} ${value}/${this.total} | ${rate.toFixed(2)} it/s | ETA ${eta} s | ` +
+          `${formatLosses(losses)}\n`,
+      );
+    }
   }
 
   stop(summary: string) {
