@@ -1,7 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { Command } from 'commander';
-import { selectBackend } from '../engine/backend';
+import { Command, Option } from 'commander';
+import { BackendName, selectBackend } from '../engine/backend';
 import { packageRoot } from '../train/run_folder';
 import { TrainOptions, trainDefaults } from './options';
 import { runTraining } from './train';
@@ -32,19 +32,25 @@ export function register(program: Command) {
         'then translate its test images into runs/demo/translated',
     )
     .option('--checkpoints-dir <dir>', 'where the demo run folder goes', 'runs')
-    .action(async (o: { checkpointsDir: string }) => {
-      await runDemo(o.checkpointsDir);
+    .addOption(
+      new Option('--backend <name>', 'auto picks the fastest available')
+        .choices(['auto', 'onednn', 'wasm', 'cpu'])
+        .default('auto'),
+    )
+    .action(async (o: { checkpointsDir: string; backend: BackendName | 'auto' }) => {
+      await runDemo(o.checkpointsDir, o.backend);
     });
 }
 
-export async function runDemo(checkpointsDir: string) {
+export async function runDemo(checkpointsDir: string, wanted: BackendName | 'auto' = 'auto') {
   const dataroot = path.join(packageRoot(), 'datasets', 'shoes2boots');
-  const backend = await selectBackend({ backend: 'auto' });
+  const backend = await selectBackend({ backend: wanted });
   const s = demoSettings(backend.name);
   const runDir = path.join(checkpointsDir, 'demo');
   const opts: TrainOptions = {
     ...trainDefaults,
     dataroot,
+    backend: backend.name,
     name: 'demo',
     checkpointsDir,
     netG: s.netG,
