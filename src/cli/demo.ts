@@ -19,8 +19,8 @@ function demoSettings(backend: string) {
     ndf: fast ? 32 : 16,
     nEpochs: fast ? 3 : 1,
     nEpochsDecay: fast ? 3 : 1,
-    maxDatasetSize: fast ? 1000 : 400,
-    minutes: fast ? 10 : 15,
+    maxDatasetSize: fast ? 1000 : 800,
+    minutes: fast ? 9 : 10,
   };
 }
 
@@ -82,7 +82,7 @@ export async function runDemo(checkpointsDir: string, wanted: BackendName | 'aut
     }
   }
   console.error(
-    `Demo: CycleGAN sneakers ↔ ankle boots, ${epochs} epochs of 1000 images at 32×32 on ` +
+    `Demo: CycleGAN sneakers ↔ ankle boots, ${epochs} epochs of ${s.maxDatasetSize} images at 32×32 on ` +
       `${backend.name}; expect about ${s.minutes} minutes on 2 cores. Ctrl-C stops and saves; ` +
       'run the demo again to continue.',
   );
