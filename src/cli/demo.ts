@@ -17,10 +17,10 @@ function demoSettings(backend: string) {
     netG: 'resnet_6blocks' as const,
     ngf: fast ? 32 : 16,
     ndf: fast ? 32 : 16,
-    nEpochs: fast ? 3 : 1,
-    nEpochsDecay: fast ? 3 : 1,
+    nEpochs: fast ? 2 : 1,
+    nEpochsDecay: fast ? 2 : 1,
     maxDatasetSize: fast ? 1000 : 800,
-    minutes: fast ? 9 : 10,
+    minutes: fast ? 6 : 10,
   };
 }
 
