@@ -15,10 +15,13 @@ import { OnednnBackend, Precision } from './backend';
 import { BACKEND_NAME } from './kernel_util';
 import { onednnKernelConfigs } from './register_all_kernels';
 
-export { ADAM_UPDATE, AdamUpdateAttrs } from './kernels/AdamUpdate';
-export { INSTANCE_NORM } from './kernels/InstanceNorm';
-export { INSTANCE_NORM_GRAD } from './kernels/InstanceNormGrad';
-export { MIRROR_PAD_GRAD } from './kernels/MirrorPadGrad';
+export {
+  ADAM_UPDATE,
+  AdamUpdateAttrs,
+  INSTANCE_NORM,
+  INSTANCE_NORM_GRAD,
+  MIRROR_PAD_GRAD,
+} from '../custom_kernels';
 export { OnednnBackend } from './backend';
 
 export interface OnednnStatus {

@@ -1,5 +1,8 @@
 import { tf } from '../tf';
 import { KernelArgs, f32Offset, heapF32, wasmKernel } from './kernel_util';
+import { ADAM_UPDATE, AdamUpdateInputs, AdamUpdateAttrs } from '../custom_kernels';
+
+export { ADAM_UPDATE };
 
 /**
  * Custom kernel (no TensorFlow.js equivalent), as on the onednn backend: one fused Adam step
@@ -7,23 +10,6 @@ import { KernelArgs, f32Offset, heapF32, wasmKernel } from './kernel_util';
  * tfjs ops the step makes nine temporaries per parameter, which its tidy keeps until every
  * parameter is done: hundreds of MB for a CycleGAN, on a wasm heap that cannot pass 4 GB.
  */
-export const ADAM_UPDATE = 'AdamUpdate';
-
-export interface AdamUpdateInputs {
-  param: tf.TensorInfo;
-  grad: tf.TensorInfo;
-  m: tf.TensorInfo;
-  v: tf.TensorInfo;
-}
-
-/** Bias corrections folded in by the caller for step t: lr / (1 − β1ᵗ) and √(1 − β2ᵗ). */
-export interface AdamUpdateAttrs {
-  beta1: number;
-  beta2: number;
-  epsilon: number;
-  stepSize: number;
-  sqrtBc2: number;
-}
 
 /**
  * param, grad, m, v (one shape, float32) -> [param', m', v']:

@@ -1,5 +1,8 @@
 import { tf } from '../tf';
 import { KernelArgs, f32Offset, heapF32, shape4D, wasmKernel } from './kernel_util';
+import { INSTANCE_NORM, InstanceNormInputs, InstanceNormAttrs } from '../custom_kernels';
+
+export { INSTANCE_NORM };
 
 /**
  * Custom kernel (no TensorFlow.js equivalent), as on the onednn backend: instance
@@ -7,14 +10,6 @@ import { KernelArgs, f32Offset, heapF32, shape4D, wasmKernel } from './kernel_ut
  * InstanceNormGrad as its gradient, when the backend has it; composed of tfjs ops instead it
  * takes several passes and allocations (Mean over H and W transposes on wasm).
  */
-export const INSTANCE_NORM = 'InstanceNorm';
-
-export interface InstanceNormInputs {
-  x: tf.TensorInfo;
-}
-export interface InstanceNormAttrs {
-  epsilon: number;
-}
 
 /**
  * x [N,H,W,C] -> [y [N,H,W,C], mean [N,C], invStd [N,C]]: per image and channel,

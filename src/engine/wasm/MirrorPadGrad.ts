@@ -1,5 +1,8 @@
 import { tf } from '../tf';
 import { KernelArgs, f32Offset, heapF32, wasmKernel } from './kernel_util';
+import { MIRROR_PAD_GRAD, MirrorPadGradInputs } from '../custom_kernels';
+
+export { MIRROR_PAD_GRAD };
 
 /**
  * Custom kernel (no TensorFlow.js equivalent), as on the onednn backend: the exact gradient of
@@ -7,11 +10,6 @@ import { KernelArgs, f32Offset, heapF32, wasmKernel } from './kernel_util';
  * onto that cell. src/nn/reflection_pad.ts uses it when the backend has it; without it the
  * gradient is composed of slices, reversals, pads and a sum, which on wasm cost ~15× more.
  */
-export const MIRROR_PAD_GRAD = 'MirrorPadGrad';
-
-export interface MirrorPadGradInputs {
-  dy: tf.TensorInfo;
-}
 
 /** For each index along a padded axis, the index of the source cell it copies. */
 function sourceIndex(

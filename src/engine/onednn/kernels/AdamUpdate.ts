@@ -1,27 +1,10 @@
 import { tf } from '../../tf';
 import { KernelArgs, onednnKernel } from '../kernel_util';
+import { ADAM_UPDATE, AdamUpdateInputs, AdamUpdateAttrs } from '../../custom_kernels';
+
+export { ADAM_UPDATE };
 
 /** Custom kernel: one fused Adam step for one parameter tensor. */
-export const ADAM_UPDATE = 'AdamUpdate';
-
-export interface AdamUpdateInputs {
-  param: tf.TensorInfo;
-  grad: tf.TensorInfo;
-  m: tf.TensorInfo;
-  v: tf.TensorInfo;
-}
-
-/**
- * PyTorch's Adam with the bias corrections folded into two numbers the caller computes for
- * step t: stepSize = lr / (1 - beta1^t) and sqrtBc2 = sqrt(1 - beta2^t).
- */
-export interface AdamUpdateAttrs {
-  beta1: number;
-  beta2: number;
-  epsilon: number;
-  stepSize: number;
-  sqrtBc2: number;
-}
 
 /**
  * param, grad, m, v (one shape, float32) -> [param', m', v']:

@@ -1,15 +1,10 @@
 import { tf } from '../../tf';
 import { KernelArgs, onednnKernel, shape4D, sizeOf } from '../kernel_util';
+import { INSTANCE_NORM, InstanceNormInputs, InstanceNormAttrs } from '../../custom_kernels';
+
+export { INSTANCE_NORM };
 
 /** Custom kernel (no TensorFlow.js equivalent): instance normalisation without affine part. */
-export const INSTANCE_NORM = 'InstanceNorm';
-
-export interface InstanceNormInputs {
-  x: tf.TensorInfo;
-}
-export interface InstanceNormAttrs {
-  epsilon: number;
-}
 
 /**
  * x [N,H,W,C] -> [y [N,H,W,C], mean [N,C], invStd [N,C]]: per image and channel,

@@ -1,15 +1,10 @@
 import { tf } from '../../tf';
 import { KernelArgs, onednnKernel, shape4D, sizeOf } from '../kernel_util';
+import { INSTANCE_NORM_GRAD, InstanceNormGradInputs } from '../../custom_kernels';
+
+export { INSTANCE_NORM_GRAD };
 
 /** Custom kernel: gradient of InstanceNorm with respect to x. */
-export const INSTANCE_NORM_GRAD = 'InstanceNormGrad';
-
-export interface InstanceNormGradInputs {
-  dy: tf.TensorInfo;
-  x: tf.TensorInfo;
-  mean: tf.TensorInfo;
-  invStd: tf.TensorInfo;
-}
 
 /**
  * dy, x [N,H,W,C], mean, invStd [N,C] (from InstanceNorm) -> dx [N,H,W,C]:

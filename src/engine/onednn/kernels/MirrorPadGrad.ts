@@ -1,16 +1,14 @@
 import { tf } from '../../tf';
 import { KernelArgs, mirrorPadArgs, onednnKernel, sizeOf } from '../kernel_util';
+import { MIRROR_PAD_GRAD, MirrorPadGradInputs } from '../../custom_kernels';
+
+export { MIRROR_PAD_GRAD };
 
 /**
  * Custom kernel: the exact gradient of MirrorPad. Every padded cell copied one source cell,
  * so its gradient is added back onto that cell (TensorFlow.js's own MirrorPad gradient only
  * slices out the centre and loses these contributions).
  */
-export const MIRROR_PAD_GRAD = 'MirrorPadGrad';
-
-export interface MirrorPadGradInputs {
-  dy: tf.TensorInfo;
-}
 
 /** dy (padded shape) -> dx (the shape before padding). */
 export function mirrorPadGrad(
