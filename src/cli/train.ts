@@ -1,4 +1,7 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
 import { Command } from 'commander';
+import { UserError } from '../util/errors';
 import { selectBackend } from '../engine/backend';
 import { train, TrainerEvents } from '../train/trainer';
 import { addTrainOptions, resolveTrainOptions, TrainOptions, trainDefaults } from './options';
@@ -9,8 +12,45 @@ export function register(program: Command) {
     .command('train')
     .description('train a CycleGAN on DATAROOT/trainA and DATAROOT/trainB');
   addTrainOptions(cmd).action(async (raw: Record<string, unknown>) => {
+    if (raw.continue === true) Object.assign(raw, savedOptions(raw, cmd));
     await runTraining(resolveTrainOptions(raw));
   });
+}
+
+/** Options the engine may change between sessions; everything else a run keeps. */
+const sessionOptions = new Set([
+  'continue',
+  'name',
+  'checkpointsDir',
+  'backend',
+  'threads',
+  'precision',
+]);
+
+/**
+ * With --continue, the run's own options for every option not given on the
+ * command line, so that resuming needs only --name (and --dataroot).
+ */
+function savedOptions(raw: Record<string, unknown>, cmd: Command): Record<string, unknown> {
+  const file = path.join(String(raw.checkpointsDir), String(raw.name), 'options.json');
+  if (!fs.existsSync(file)) return {}; // the trainer says there is nothing to continue
+  let saved: Record<string, unknown>;
+  try {
+    saved = (JSON.parse(fs.readFileSync(file, 'utf8')) as { options: Record<string, unknown> })
+      .options;
+  } catch (err) {
+    throw new UserError(`${file} cannot be read: ${(err as Error).message}`);
+  }
+  const out: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(saved ?? {})) {
+    // noFlip and continueTrain are stored resolved; commander's names are flip and continue.
+    const option = key === 'noFlip' ? 'flip' : key;
+    if (sessionOptions.has(option) || key === 'continueTrain') continue;
+    if (cmd.getOptionValueSource(option) === 'cli') continue;
+    if (key === 'noFlip') out.flip = value !== true;
+    else out[option] = value === 'inf' ? Infinity : value;
+  }
+  return out;
 }
 
 /**

@@ -110,6 +110,35 @@ describe('cyclegan command line', () => {
       });
   });
 
+  it("--continue takes the run's own options for those not given, and trains on", () => {
+    const r = cyclegan(
+      [
+        'train',
+        '--dataroot',
+        dataroot,
+        '--name',
+        'tiny',
+        '--checkpoints-dir',
+        'runs',
+        '--continue',
+        '--n-epochs',
+        '2',
+        '--backend',
+        'cpu',
+      ],
+      work,
+    );
+    assert.equal(r.status, 0, r.stderr);
+    assert.match(r.stderr, /resuming at epoch 2 iteration 0/);
+    const opts = JSON.parse(
+      fs.readFileSync(path.join(work, 'runs', 'tiny', 'options.json'), 'utf8'),
+    );
+    assert.equal(opts.options.ngf, 4);
+    assert.equal(opts.options.nEpochs, 2);
+    const state = path.join(work, 'runs', 'tiny', 'checkpoints', 'latest', 'state.json');
+    assert.equal(JSON.parse(fs.readFileSync(state, 'utf8')).epoch, 3);
+  });
+
   it('translate refuses a setting that contradicts the run, naming both values', () => {
     const run = path.join(work, 'runs', 'tiny');
     const r = cyclegan(
