@@ -65,19 +65,6 @@ export function restoreFrom(model: CycleGAN, data: CheckpointData, source: strin
   return { epoch: s.epoch, iteration: s.iteration, totalIterations: s.totalIterations };
 }
 
-/** Largest |difference| between two models' weights, for resume checks. */
-export function maxWeightDifference(a: CycleGAN, b: CycleGAN): number {
-  let max = 0;
-  for (const [name, net] of Object.entries(a.networks)) {
-    const other = b.networks[name as keyof CycleGAN['networks']];
-    for (const [k, v] of net.params) {
-      const d = tf.tidy(() => tf.max(tf.abs(tf.sub(v, other.params.get(k)!))).dataSync()[0]);
-      max = Math.max(max, d);
-    }
-  }
-  return max;
-}
-
 /** Adam's first and second moments under `<G|D>.<m|v>.<network>.<weight>` names. */
 function moments(prefix: string, adam: Adam): Map<string, tf.Variable> {
   const named = new Map<string, tf.Variable>();

@@ -7,7 +7,7 @@ import { tf } from '../../src/engine/tf';
 import { TrainOptions, trainDefaults } from '../../src/cli/options';
 import { CycleGAN } from '../../src/models/cyclegan';
 import { train, TrainerEvents } from '../../src/train/trainer';
-import { maxWeightDifference } from '../../src/train/state';
+import { maxWeightDifference } from '../support/weights';
 import { Rng } from '../../src/util/rng';
 import { makeTinyDataset } from '../support/tiny_dataset';
 

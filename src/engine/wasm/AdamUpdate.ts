@@ -9,9 +9,7 @@ export { ADAM_UPDATE };
  * for one parameter tensor. src/train/adam.ts uses it when the backend has it. Composed of
  * tfjs ops the step makes nine temporaries per parameter, which its tidy keeps until every
  * parameter is done: hundreds of MB for a CycleGAN, on a wasm heap that cannot pass 4 GB.
- */
-
-/**
+ *
  * param, grad, m, v (one shape, float32) -> [param', m', v']:
  * m' = β1·m + (1 − β1)·g;  v' = β2·v + (1 − β2)·g²;  param' = param − stepSize·m' / (√v'/√bc2 + ε),
  * in the order of operations of the composed version.

@@ -9,9 +9,7 @@ export { INSTANCE_NORM };
  * normalisation without the affine part. src/nn/instance_norm.ts runs it, with
  * InstanceNormGrad as its gradient, when the backend has it; composed of tfjs ops instead it
  * takes several passes and allocations (Mean over H and W transposes on wasm).
- */
-
-/**
+ *
  * x [N,H,W,C] -> [y [N,H,W,C], mean [N,C], invStd [N,C]]: per image and channel,
  * y = (x − mean) · invStd with the mean over H and W, the biased variance and
  * invStd = 1 / √(var + epsilon). Sums are accumulated in float64.

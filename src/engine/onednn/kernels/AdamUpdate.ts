@@ -4,9 +4,9 @@ import { ADAM_UPDATE, AdamUpdateInputs, AdamUpdateAttrs } from '../../custom_ker
 
 export { ADAM_UPDATE };
 
-/** Custom kernel: one fused Adam step for one parameter tensor. */
-
 /**
+ * Custom kernel: one fused Adam step for one parameter tensor.
+ *
  * param, grad, m, v (one shape, float32) -> [param', m', v']:
  * m' = beta1 m + (1 - beta1) g;  v' = beta2 v + (1 - beta2) g^2;
  * param' = param - stepSize * m' / (sqrt(v') / sqrtBc2 + epsilon).

@@ -4,9 +4,9 @@ import { INSTANCE_NORM, InstanceNormInputs, InstanceNormAttrs } from '../../cust
 
 export { INSTANCE_NORM };
 
-/** Custom kernel (no TensorFlow.js equivalent): instance normalisation without affine part. */
-
 /**
+ * Custom kernel (no TensorFlow.js equivalent): instance normalisation without affine part.
+ *
  * x [N,H,W,C] -> [y [N,H,W,C], mean [N,C], invStd [N,C]]: per image and channel,
  * y = (x - mean) * invStd with mean over H and W, the biased variance and
  * invStd = 1 / sqrt(var + epsilon). mean and invStd are what InstanceNormGrad needs.

@@ -4,9 +4,9 @@ import { INSTANCE_NORM_GRAD, InstanceNormGradInputs } from '../../custom_kernels
 
 export { INSTANCE_NORM_GRAD };
 
-/** Custom kernel: gradient of InstanceNorm with respect to x. */
-
 /**
+ * Custom kernel: gradient of InstanceNorm with respect to x.
+ *
  * dy, x [N,H,W,C], mean, invStd [N,C] (from InstanceNorm) -> dx [N,H,W,C]:
  * dx = invStd * (dy - mean_hw(dy) - xhat * mean_hw(dy * xhat)), xhat = (x - mean) * invStd.
  */
