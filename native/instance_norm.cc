@@ -1,9 +1,17 @@
-// InstanceNorm and InstanceNormGrad over NHWC float32 tensors (no affine part).
+// InstanceNorm and InstanceNormGrad over NHWC float32 tensors (no affine part),
+// with the activation that follows the norm in both networks fused in.
 //
 //   forward:  mean[n,c] = mean over h,w of x;  var = biased variance;
-//             invStd = 1 / sqrt(var + epsilon);  y = (x - mean) * invStd
-//   backward: xhat = (x - mean) * invStd
-//             dx = invStd * (dy - mean_hw(dy) - xhat * mean_hw(dy * xhat))
+//             invStd = 1 / sqrt(var + epsilon);  v = (x - mean) * invStd
+//             y = max(v, 0) + negativeSlope * min(v, 0)
+//             (negativeSlope 1: no activation, 0: ReLU, 0.2: LeakyReLU(0.2))
+//   backward: g = x > mean ? dy : negativeSlope * dy   (the activation's gradient)
+//             xhat = (x - mean) * invStd
+//             dx = invStd * (g - mean_hw(g) - xhat * mean_hw(g * xhat))
+//
+// The gradient reads x, not y: y has lost the sign of v where the activation
+// clipped it. So a fused layer keeps only x alive for its backward pass,
+// where norm and activation apart keep x and the norm's output.
 //
 // Channels are innermost in NHWC, so every loop runs over c inside a pixel
 // and vectorises; the pixels of one image are split between threads, each
@@ -18,6 +26,7 @@
 // and rounds every statistic where the two-pass tf-op formulation rounds it.
 #include <omp.h>
 
+#include <algorithm>
 #include <cmath>
 #include <vector>
 
@@ -52,11 +61,12 @@ void ChannelSums(int64_t pixels, int64_t channels, int threads, double* a, doubl
 
 }  // namespace
 
-// instanceNorm(x, y, mean, invStd, batch, height, width, channels, epsilon)
+// instanceNorm(x, y, mean, invStd, batch, height, width, channels, epsilon, negativeSlope)
 Napi::Value Backend::InstanceNorm(const Napi::CallbackInfo& info) {
   const int64_t batch = IntArg(info, 4, "batch"), height = IntArg(info, 5, "height"),
                 width = IntArg(info, 6, "width"), channels = IntArg(info, 7, "channels");
   const double epsilon = NumberArg(info, 8, "epsilon");
+  const float slope = static_cast<float>(NumberArg(info, 9, "negativeSlope"));
   const int64_t pixels = height * width;
   const size_t size = static_cast<size_t>(batch * pixels * channels);
   const float* x = FloatArg(info, 0, size, "x");
@@ -109,16 +119,21 @@ Napi::Value Backend::InstanceNorm(const Napi::CallbackInfo& info) {
       const float* xr = xn + p * channels;
       float* yr = yn + p * channels;
 #pragma omp simd
-      for (int64_t c = 0; c < channels; ++c) yr[c] = (xr[c] - mp[c]) * sp[c];
+      for (int64_t c = 0; c < channels; ++c) {
+        const float v = (xr[c] - mp[c]) * sp[c];
+        yr[c] = std::max(v, 0.0f) + slope * std::min(v, 0.0f);
+      }
     }
   }
   return info.Env().Undefined();
 }
 
-// instanceNormGrad(dy, x, mean, invStd, dx, batch, height, width, channels)
+// instanceNormGrad(dy, x, mean, invStd, dx, batch, height, width, channels, negativeSlope)
 Napi::Value Backend::InstanceNormGrad(const Napi::CallbackInfo& info) {
   const int64_t batch = IntArg(info, 5, "batch"), height = IntArg(info, 6, "height"),
                 width = IntArg(info, 7, "width"), channels = IntArg(info, 8, "channels");
+  const float slopeF = static_cast<float>(NumberArg(info, 9, "negativeSlope"));
+  const float rise = 1.0f - slopeF;
   const int64_t pixels = height * width;
   const size_t size = static_cast<size_t>(batch * pixels * channels);
   const float* dy = FloatArg(info, 0, size, "dy");
@@ -142,8 +157,9 @@ Napi::Value Backend::InstanceNormGrad(const Napi::CallbackInfo& info) {
                   const float* xr = xn + p * channels;
 #pragma omp simd
                   for (int64_t c = 0; c < channels; ++c) {
-                    a[c] += g[c];
-                    b[c] += g[c] * ((xr[c] - mu[c]) * is[c]);
+                    const float gc = g[c] * (slopeF + rise * static_cast<float>(xr[c] > mu[c]));
+                    a[c] += gc;
+                    b[c] += gc * ((xr[c] - mu[c]) * is[c]);
                   }
                 });
     for (int64_t c = 0; c < channels; ++c) {
@@ -160,7 +176,8 @@ Napi::Value Backend::InstanceNormGrad(const Napi::CallbackInfo& info) {
 #pragma omp simd
       for (int64_t c = 0; c < channels; ++c) {
         const float xhat = (xr[c] - mu[c]) * is[c];
-        out[c] = is[c] * (g[c] - md[c] - xhat * mdx[c]);
+        const float gc = g[c] * (slopeF + rise * static_cast<float>(xr[c] > mu[c]));
+        out[c] = is[c] * (gc - md[c] - xhat * mdx[c]);
       }
     }
   }

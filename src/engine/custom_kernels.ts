@@ -8,8 +8,10 @@ import { tf } from './tf';
 
 /**
  * x [N,H,W,C] -> [y [N,H,W,C], mean [N,C], invStd [N,C]]: per image and
- * channel, y = (x − mean)·invStd with the mean over H and W, the biased
- * variance and invStd = 1/√(var + epsilon). Used by src/nn/instance_norm.ts.
+ * channel, v = (x − mean)·invStd with the mean over H and W, the biased
+ * variance and invStd = 1/√(var + epsilon), then the activation that follows
+ * the norm, y = max(v, 0) + negativeSlope·min(v, 0) (1: none, 0: ReLU,
+ * 0.2: LeakyReLU(0.2)). Used by src/nn/instance_norm.ts.
  */
 export const INSTANCE_NORM = 'InstanceNorm';
 export interface InstanceNormInputs {
@@ -17,15 +19,32 @@ export interface InstanceNormInputs {
 }
 export interface InstanceNormAttrs {
   epsilon: number;
+  negativeSlope: number;
 }
 
-/** {dy, x, mean, invStd} (as InstanceNorm returned them) -> dx [N,H,W,C]. */
+/**
+ * {dy, x, mean, invStd} (x the forward input, mean and invStd as InstanceNorm
+ * returned them) -> dx [N,H,W,C], through the activation and the norm. The
+ * activation's gradient is taken where x > mean, so only x need be kept.
+ */
 export const INSTANCE_NORM_GRAD = 'InstanceNormGrad';
 export interface InstanceNormGradInputs {
   dy: tf.TensorInfo;
   x: tf.TensorInfo;
   mean: tf.TensorInfo;
   invStd: tf.TensorInfo;
+}
+export interface InstanceNormGradAttrs {
+  negativeSlope: number;
+}
+
+/** The negativeSlope attribute, checked: a finite number, 1 when absent. */
+export function negativeSlopeOf(kernelName: string, attrs: { negativeSlope?: number }): number {
+  const slope = attrs.negativeSlope ?? 1;
+  if (!Number.isFinite(slope)) {
+    throw new Error(`${kernelName}: negativeSlope must be a finite number, received ${slope}`);
+  }
+  return slope;
 }
 
 /**

@@ -1,4 +1,5 @@
 import { tf } from '../engine/tf';
+import { variableGrads } from '../nn/gradients';
 import { Adam } from '../train/adam';
 import { ImagePool } from '../train/image_pool';
 import { UserError } from '../util/errors';
@@ -170,16 +171,17 @@ export class CycleGAN {
     let recA!: tf.Tensor4D;
     let recB!: tf.Tensor4D;
     let losses!: tf.Scalar[];
-    const { grads } = tf.variableGrads(() => {
-      // Each generator sees its real input and the other domain's real image
-      // (for the identity term) in one batch: instance norm is per image, so
+    const { grads } = variableGrads(() => {
+      // Each generator runs on as few, large batches as the cycle allows:
+      // G_A on realA and realB (for the identity term), then G_B on realB,
+      // realA and fakeB, then G_A on fakeA. Instance norm is per image, so
       // this is the same computation in fewer, larger kernels.
       const identity = lambdaIdentity > 0;
       let idtA: tf.Tensor4D | undefined;
       let idtB: tf.Tensor4D | undefined;
-      [fakeB, idtA] = identity ? applyToBoth(this.G_A, realA, realB) : [this.G_A.apply(realA)];
-      [fakeA, idtB] = identity ? applyToBoth(this.G_B, realB, realA) : [this.G_B.apply(realB)];
-      recA = this.G_B.apply(fakeB);
+      [fakeB, idtA] = identity ? applyBatched(this.G_A, [realA, realB]) : [this.G_A.apply(realA)];
+      if (identity) [fakeA, idtB, recA] = applyBatched(this.G_B, [realB, realA, fakeB]);
+      else [fakeA, recA] = applyBatched(this.G_B, [realB, fakeB]);
       recB = this.G_A.apply(fakeA);
       // The identity term is scaled by the cycle weight of the domain it maps into.
       const identityLoss = (idt: tf.Tensor4D | undefined, real: tf.Tensor4D, lambda: number) =>
@@ -213,14 +215,14 @@ export class CycleGAN {
   ) {
     const mode = this.opts.ganMode;
     const judge = (d: PatchDiscriminator, real: tf.Tensor4D, fake: tf.Tensor4D) => {
-      const [onReal, onFake] = applyToBoth(d, real, fake);
+      const [onReal, onFake] = applyBatched(d, [real, fake]);
       return tf.mul(
         tf.add(ganLoss(onReal, true, mode), ganLoss(onFake, false, mode)),
         0.5,
       ) as tf.Scalar;
     };
     let losses!: tf.Scalar[];
-    const { grads } = tf.variableGrads(() => {
+    const { grads } = variableGrads(() => {
       losses = [judge(this.D_A, realB, fakeB), judge(this.D_B, realA, fakeA)];
       losses.forEach((l) => tf.keep(l));
       return tf.add(losses[0], losses[1]) as tf.Scalar;
@@ -244,18 +246,22 @@ export class CycleGAN {
 }
 
 /**
- * `net.apply` on two batches: as one batch when their shapes allow it (every
- * layer treats images independently), else one after the other.
+ * `net.apply` on several batches: as one batch when their shapes allow it
+ * (every layer treats images independently), else one after the other.
  */
-function applyToBoth(
+function applyBatched(
   net: { apply(x: tf.Tensor4D): tf.Tensor4D },
-  x: tf.Tensor4D,
-  y: tf.Tensor4D,
-): [tf.Tensor4D, tf.Tensor4D] {
-  if (x.shape.slice(1).join() !== y.shape.slice(1).join()) return [net.apply(x), net.apply(y)];
-  const both = net.apply(tf.concat([x, y]));
-  const n = x.shape[0];
-  return [tf.slice(both, 0, n), tf.slice(both, n, y.shape[0])];
+  xs: tf.Tensor4D[],
+): tf.Tensor4D[] {
+  const imageShape = xs[0].shape.slice(1).join();
+  if (xs.some((x) => x.shape.slice(1).join() !== imageShape)) return xs.map((x) => net.apply(x));
+  const all = net.apply(tf.concat(xs));
+  let start = 0;
+  return xs.map((x) => {
+    const part = tf.slice(all, start, x.shape[0]);
+    start += x.shape[0];
+    return part;
+  });
 }
 
 /** Joins networks' weights under `<net>.<weight name>` keys. */
@@ -267,9 +273,12 @@ function prefixed(nets: Record<string, Map<string, tf.Variable>>): Map<string, t
   return all;
 }
 
-/** `variableGrads` keys gradients by the variables' internal names; rekey them by ours. */
-function byName(variables: Map<string, tf.Variable>, grads: tf.NamedTensorMap) {
+/** Gradients keyed by our weight names. */
+function byName(variables: Map<string, tf.Variable>, grads: Map<tf.Variable, tf.Tensor>) {
   const out: Record<string, tf.Tensor> = {};
-  for (const [name, v] of variables) out[name] = grads[v.name];
+  for (const [name, v] of variables) {
+    const g = grads.get(v);
+    if (g !== undefined) out[name] = g;
+  }
   return out;
 }

@@ -57,13 +57,24 @@ export class PatchDiscriminator {
         'Raise --crop-size (or --load-size), or lower --n-layers-d with --netD n_layers.',
       );
     }
-    let h = tf.leakyRelu(conv(this.params, 'model.0', x, 2, 1), 0.2);
+    // Layer by layer, as in the generator: each layer's leftovers are freed at once.
+    let h = x;
+    const layer = (f: (input: tf.Tensor4D) => tf.Tensor4D) => {
+      const input = h;
+      h = tf.tidy(() => f(input));
+      if (input !== x) input.dispose();
+    };
+    layer((t) => tf.leakyRelu(conv(this.params, 'model.0', t, 2, 1), 0.2));
     for (let n = 1; n <= nLayersD; n++) {
       const stride = n < nLayersD ? 2 : 1;
-      const y = conv(this.params, `model.${2 + 3 * (n - 1)}`, h, stride, 1);
-      h = tf.leakyRelu(norm === 'instance' ? instanceNorm(y) : y, 0.2);
+      layer((t) => {
+        const y = conv(this.params, `model.${2 + 3 * (n - 1)}`, t, stride, 1);
+        // Norm and LeakyReLU(0.2) as one fused op where the backend has it.
+        return norm === 'instance' ? instanceNorm(y, 0.2) : tf.leakyRelu(y, 0.2);
+      });
     }
-    return conv(this.params, `model.${2 + 3 * nLayersD}`, h, 1, 1);
+    layer((t) => conv(this.params, `model.${2 + 3 * nLayersD}`, t, 1, 1));
+    return h;
   }
 }
 

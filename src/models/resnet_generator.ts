@@ -3,6 +3,7 @@ import { conv, convTranspose2x } from '../nn/conv';
 import { instanceNorm } from '../nn/instance_norm';
 import { addConv, Params } from '../nn/params';
 import { reflectionPad } from '../nn/reflection_pad';
+import { residualAdd } from '../nn/residual';
 import { Rng } from '../util/rng';
 import { NetworkOptions, residualBlocks } from './options';
 
@@ -73,20 +74,33 @@ export class ResnetGenerator {
   apply(x: tf.Tensor4D): tf.Tensor4D {
     const p = this.params;
     const b = this.blocks;
-    const norm = (t: tf.Tensor4D) => (this.opts.norm === 'instance' ? instanceNorm(t) : t);
-    const normRelu = (t: tf.Tensor4D) => tf.relu(norm(t));
+    const instance = this.opts.norm === 'instance';
+    // Norm and ReLU as one fused op where the backend has it (see instanceNorm).
+    const norm = (t: tf.Tensor4D) => (instance ? instanceNorm(t) : t);
+    const normRelu = (t: tf.Tensor4D) => (instance ? instanceNorm(t, 0) : tf.relu(t));
+    // Layer by layer, each in its own tidy, the previous layer's output
+    // disposed once used: what the backward pass does not need is freed at
+    // once, not at the end of the whole forward pass.
+    let h = x;
+    const layer = (f: (input: tf.Tensor4D) => tf.Tensor4D) => {
+      const input = h;
+      h = tf.tidy(() => f(input));
+      if (input !== x) input.dispose();
+    };
 
-    let h = normRelu(conv(p, 'model.1', reflectionPad(x, 3), 1, 0));
-    h = normRelu(conv(p, 'model.4', h, 2, 1));
-    h = normRelu(conv(p, 'model.7', h, 2, 1));
+    layer((t) => normRelu(conv(p, 'model.1', reflectionPad(t, 3), 1, 0)));
+    layer((t) => normRelu(conv(p, 'model.4', t, 2, 1)));
+    layer((t) => normRelu(conv(p, 'model.7', t, 2, 1)));
     for (let i = 0; i < b; i++) {
       const name = `model.${10 + i}.conv_block`;
-      let r = normRelu(conv(p, `${name}.1`, reflectionPad(h, 1), 1, 0));
-      r = norm(conv(p, `${name}.5`, reflectionPad(r, 1), 1, 0));
-      h = tf.add(h, r);
+      layer((t) => {
+        const r = normRelu(conv(p, `${name}.1`, reflectionPad(t, 1), 1, 0));
+        return residualAdd(t, norm(conv(p, `${name}.5`, reflectionPad(r, 1), 1, 0)));
+      });
     }
-    h = normRelu(convTranspose2x(p, `model.${10 + b}`, h, 1));
-    h = normRelu(convTranspose2x(p, `model.${13 + b}`, h, 1));
-    return tf.tanh(conv(p, `model.${17 + b}`, reflectionPad(h, 3), 1, 0));
+    layer((t) => normRelu(convTranspose2x(p, `model.${10 + b}`, t, 1)));
+    layer((t) => normRelu(convTranspose2x(p, `model.${13 + b}`, t, 1)));
+    layer((t) => tf.tanh(conv(p, `model.${17 + b}`, reflectionPad(t, 3), 1, 0)));
+    return h;
   }
 }

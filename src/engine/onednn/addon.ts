@@ -46,6 +46,7 @@ export interface NativeBackend {
     width: number,
     channels: number,
     epsilon: number,
+    negativeSlope: number,
   ): void;
   instanceNormGrad(
     dy: Float32Array,
@@ -57,6 +58,7 @@ export interface NativeBackend {
     height: number,
     width: number,
     channels: number,
+    negativeSlope: number,
   ): void;
   /** pad: 4 input dims, before/after for each of the 4 dims, mode (0 reflect, 1 symmetric). */
   mirrorPad(x: Float32Array, y: Float32Array, ...pad: number[]): void;

@@ -1,6 +1,11 @@
 import { tf } from '../tf';
 import { KernelArgs, f32Offset, heapF32, shape4D, wasmKernel } from './kernel_util';
-import { INSTANCE_NORM, InstanceNormInputs, InstanceNormAttrs } from '../custom_kernels';
+import {
+  INSTANCE_NORM,
+  InstanceNormInputs,
+  InstanceNormAttrs,
+  negativeSlopeOf,
+} from '../custom_kernels';
 
 export { INSTANCE_NORM };
 
@@ -12,7 +17,8 @@ export { INSTANCE_NORM };
  *
  * x [N,H,W,C] -> [y [N,H,W,C], mean [N,C], invStd [N,C]]: per image and channel,
  * y = (x − mean) · invStd with the mean over H and W, the biased variance and
- * invStd = 1 / √(var + epsilon). Sums are accumulated in float64.
+ * invStd = 1 / √(var + epsilon), then the activation of attr negativeSlope (see
+ * custom_kernels.ts). Sums are accumulated in float64.
  */
 export function instanceNorm(
   args: KernelArgs<InstanceNormInputs, InstanceNormAttrs>,
@@ -26,6 +32,8 @@ export function instanceNorm(
   if (!(epsilon >= 0)) {
     throw new Error(`${INSTANCE_NORM}: epsilon must be a number >= 0, received ${epsilon}`);
   }
+
+  const slope = Math.fround(negativeSlopeOf(INSTANCE_NORM, attrs));
 
   const y = backend.makeOutput(x.shape, 'float32');
   const mean = backend.makeOutput([batch, channels], 'float32');
@@ -61,7 +69,10 @@ export function instanceNorm(
 
     const shift = yAt - xAt;
     for (let i = start; i < end; i += channels) {
-      for (let c = 0; c < channels; c++) heap[shift + i + c] = f(heap[i + c] - mu[c]) * inv[c];
+      for (let c = 0; c < channels; c++) {
+        const v = f(f(heap[i + c] - mu[c]) * inv[c]);
+        heap[shift + i + c] = f(Math.max(v, 0) + f(slope * Math.min(v, 0)));
+      }
     }
   }
   return [y, mean, invStd];

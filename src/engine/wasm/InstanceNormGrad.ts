@@ -1,6 +1,11 @@
 import { tf } from '../tf';
 import { KernelArgs, f32Offset, heapF32, shape4D, wasmKernel } from './kernel_util';
-import { INSTANCE_NORM_GRAD, InstanceNormGradInputs } from '../custom_kernels';
+import {
+  INSTANCE_NORM_GRAD,
+  InstanceNormGradAttrs,
+  InstanceNormGradInputs,
+  negativeSlopeOf,
+} from '../custom_kernels';
 
 export { INSTANCE_NORM_GRAD };
 
@@ -8,10 +13,14 @@ export { INSTANCE_NORM_GRAD };
  * Custom kernel: gradient of InstanceNorm with respect to x.
  *
  * dy, x [N,H,W,C], mean, invStd [N,C] (from InstanceNorm) -> dx [N,H,W,C]:
- * dx = invStd · (dy − mean_hw(dy) − x̂ · mean_hw(dy · x̂)), x̂ = (x − mean) · invStd.
+ * dx = invStd · (g − mean_hw(g) − x̂ · mean_hw(g · x̂)), x̂ = (x − mean) · invStd,
+ * g = dy where x > mean, negativeSlope · dy elsewhere (the activation's gradient).
  */
-export function instanceNormGrad(args: KernelArgs<InstanceNormGradInputs, unknown>): tf.TensorInfo {
-  const { inputs, backend } = args;
+export function instanceNormGrad(
+  args: KernelArgs<InstanceNormGradInputs, InstanceNormGradAttrs>,
+): tf.TensorInfo {
+  const { inputs, backend, attrs } = args;
+  const slope = negativeSlopeOf(INSTANCE_NORM_GRAD, attrs);
   const { dy, x, mean, invStd } = inputs;
   const [batch, height, width, channels] = shape4D(x.shape, INSTANCE_NORM_GRAD, 'x');
   const stats = [batch, channels].join();
@@ -46,7 +55,8 @@ export function instanceNormGrad(args: KernelArgs<InstanceNormGradInputs, unknow
     sumDyXhat.fill(0);
     for (let i = first; i < last; i += channels) {
       for (let c = 0; c < channels; c++) {
-        const g = heap[dyAt + i + c];
+        const above = heap[xAt + i + c] > mu[c];
+        const g = above ? heap[dyAt + i + c] : Math.fround(slope * heap[dyAt + i + c]);
         sumDy[c] += g;
         sumDyXhat[c] += g * (heap[xAt + i + c] - mu[c]) * inv[c];
       }
@@ -58,7 +68,9 @@ export function instanceNormGrad(args: KernelArgs<InstanceNormGradInputs, unknow
     for (let i = first; i < last; i += channels) {
       for (let c = 0; c < channels; c++) {
         const xhat = (heap[xAt + i + c] - mu[c]) * inv[c];
-        heap[dxAt + i + c] = inv[c] * (heap[dyAt + i + c] - sumDy[c] - xhat * sumDyXhat[c]);
+        const above = heap[xAt + i + c] > mu[c];
+        const g = above ? heap[dyAt + i + c] : Math.fround(slope * heap[dyAt + i + c]);
+        heap[dxAt + i + c] = inv[c] * (g - sumDy[c] - xhat * sumDyXhat[c]);
       }
     }
   }

@@ -21,27 +21,38 @@ function referenceInstanceNorm(x: tf.Tensor): tf.Tensor[] {
 }
 
 /** The kernel pair wrapped in customGrad, as the model's instanceNorm does it. */
-function kernelInstanceNorm(x: tf.Tensor): tf.Tensor[] {
-  const outputs = tf.engine().runKernel('InstanceNorm', { x }, { epsilon: EPSILON });
+function kernelInstanceNorm(x: tf.Tensor, negativeSlope = 1): tf.Tensor[] {
+  const outputs = tf.engine().runKernel('InstanceNorm', { x }, { epsilon: EPSILON, negativeSlope });
   assert.ok(Array.isArray(outputs));
   return outputs;
 }
 
-const fused = tf.customGrad((...args: Array<tf.Tensor | tf.GradSaveFunc>) => {
-  const [x, save] = args as [tf.Tensor, tf.GradSaveFunc];
-  const [y, mean, invStd] = kernelInstanceNorm(x);
-  save([x, mean, invStd]);
-  return {
-    value: y,
-    gradFunc: (dy: tf.Tensor | tf.Tensor[], saved: tf.Tensor[]) =>
-      tf.engine().runKernel('InstanceNormGrad', {
-        dy: dy as tf.Tensor,
-        x: saved[0],
-        mean: saved[1],
-        invStd: saved[2],
-      }) as tf.Tensor,
-  };
-});
+function fusedWith(negativeSlope: number) {
+  return tf.customGrad((...args: Array<tf.Tensor | tf.GradSaveFunc>) => {
+    const [x, save] = args as [tf.Tensor, tf.GradSaveFunc];
+    const [y, mean, invStd] = kernelInstanceNorm(x, negativeSlope);
+    save([x, mean, invStd]);
+    return {
+      value: y,
+      gradFunc: (dy: tf.Tensor | tf.Tensor[], saved: tf.Tensor[]) =>
+        tf
+          .engine()
+          .runKernel(
+            'InstanceNormGrad',
+            { dy: dy as tf.Tensor, x: saved[0], mean: saved[1], invStd: saved[2] },
+            { negativeSlope },
+          ) as tf.Tensor,
+    };
+  });
+}
+
+const fused = fusedWith(1);
+
+/** The reference norm followed by tfjs's own ReLU or LeakyReLU. */
+function referenceActivated(x: tf.Tensor, negativeSlope: number): tf.Tensor {
+  const y = referenceInstanceNorm(x)[0];
+  return negativeSlope === 0 ? tf.relu(y) : tf.leakyRelu(y, negativeSlope);
+}
 
 const SHAPES = [
   [1, 13, 17, 3],
@@ -57,7 +68,7 @@ test('onednn InstanceNorm: hand-computed values', skipUnlessBuilt(), async () =>
   const [y, mean, invStd] = await runOn(
     'onednn',
     [{ values: Float32Array.from([1, 2, 3, 4]), shape: [1, 2, 2, 1] }],
-    kernelInstanceNorm,
+    (x) => kernelInstanceNorm(x),
   );
   const s = 1 / Math.sqrt(1.25 + EPSILON);
   assertClose(
@@ -98,5 +109,49 @@ test(
         assertClose(actual, expected, 1e-4, `x${shape.join('x')}`);
       });
     }
+  },
+);
+
+test(
+  'onednn InstanceNorm with ReLU (negativeSlope 0) and LeakyReLU(0.2) fused: forward and gradient match tfjs ops',
+  skipUnlessBuilt(),
+  async (t) => {
+    useOnednn();
+    const rng = Rng.derive(12);
+    for (const negativeSlope of [0, 0.2]) {
+      for (const shape of SHAPES) {
+        const x = randomValues(rng, shape).map((v) => 3 + 5 * v);
+        const dy = randomValues(rng, shape);
+        const inputs = [
+          { values: x, shape },
+          { values: dy, shape },
+        ];
+        await t.test(`slope ${negativeSlope} x${shape.join('x')}`, async () => {
+          const expected = await runOn('cpu', inputs, (xt, dyt) => [
+            referenceActivated(xt, negativeSlope),
+            tf.grad((a: tf.Tensor) => referenceActivated(a, negativeSlope))(xt, dyt),
+          ]);
+          const actual = await runOn('onednn', inputs, (xt, dyt) => [
+            kernelInstanceNorm(xt, negativeSlope)[0],
+            tf.grad((a: tf.Tensor) => fusedWith(negativeSlope)(a))(xt, dyt),
+          ]);
+          assertClose(actual, expected, 1e-4, `slope ${negativeSlope} x${shape.join('x')}`);
+        });
+      }
+    }
+  },
+);
+
+test(
+  'onednn InstanceNorm: a negativeSlope that is not a finite number is refused',
+  skipUnlessBuilt(),
+  async () => {
+    useOnednn();
+    await assert.rejects(
+      runOn('onednn', [{ values: Float32Array.from([1, 2, 3, 4]), shape: [1, 2, 2, 1] }], (x) =>
+        kernelInstanceNorm(x, NaN),
+      ),
+      { message: 'InstanceNorm: negativeSlope must be a finite number, received NaN' },
+    );
   },
 );

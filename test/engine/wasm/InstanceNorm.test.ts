@@ -53,15 +53,18 @@ for (const [batch, height, width, channels] of [
   [3, 5, 6, 64],
   [2, 4, 4, 1],
 ]) {
-  const name = `x[${batch},${height},${width},${channels}]`;
-  test(`instanceNorm ${name}: values and gradient on wasm match cpu`, async () => {
-    const x = normal(41, [batch, height, width, channels]);
-    const w = normal(42, [batch, height, width, channels]);
-    await assertSameOnBoth(() => {
-      const input = tf.tensor4d(x.values, x.shape as [number, number, number, number]);
-      const weights = tf.tensor(w.values, w.shape);
-      const dx = tf.grad((t: tf.Tensor) => tf.sum(tf.mul(instanceNorm(t as tf.Tensor4D), weights)));
-      return [instanceNorm(input), dx(input)];
+  for (const negativeSlope of [1, 0, 0.2]) {
+    const name = `x[${batch},${height},${width},${channels}] negativeSlope ${negativeSlope}`;
+    test(`instanceNorm ${name}: values and gradient on wasm match cpu`, async () => {
+      const x = normal(41, [batch, height, width, channels]);
+      const w = normal(42, [batch, height, width, channels]);
+      await assertSameOnBoth(() => {
+        const input = tf.tensor4d(x.values, x.shape as [number, number, number, number]);
+        const weights = tf.tensor(w.values, w.shape);
+        const norm = (t: tf.Tensor) => instanceNorm(t as tf.Tensor4D, negativeSlope);
+        const dx = tf.grad((t: tf.Tensor) => tf.sum(tf.mul(norm(t), weights)));
+        return [norm(input), dx(input)];
+      });
     });
-  });
+  }
 }

@@ -1,6 +1,11 @@
 import { tf } from '../../tf';
 import { KernelArgs, onednnKernel, shape4D, sizeOf } from '../kernel_util';
-import { INSTANCE_NORM, InstanceNormInputs, InstanceNormAttrs } from '../../custom_kernels';
+import {
+  INSTANCE_NORM,
+  InstanceNormInputs,
+  InstanceNormAttrs,
+  negativeSlopeOf,
+} from '../../custom_kernels';
 
 export { INSTANCE_NORM };
 
@@ -9,7 +14,8 @@ export { INSTANCE_NORM };
  *
  * x [N,H,W,C] -> [y [N,H,W,C], mean [N,C], invStd [N,C]]: per image and channel,
  * y = (x - mean) * invStd with mean over H and W, the biased variance and
- * invStd = 1 / sqrt(var + epsilon). mean and invStd are what InstanceNormGrad needs.
+ * invStd = 1 / sqrt(var + epsilon), then the activation of attr negativeSlope (see
+ * custom_kernels.ts). mean and invStd are what InstanceNormGrad needs.
  */
 export function instanceNorm(
   args: KernelArgs<InstanceNormInputs, InstanceNormAttrs>,
@@ -22,6 +28,8 @@ export function instanceNorm(
   if (!(attrs.epsilon >= 0)) {
     throw new Error(`${INSTANCE_NORM}: epsilon must be a number >= 0, received ${attrs.epsilon}`);
   }
+
+  const negativeSlope = negativeSlopeOf(INSTANCE_NORM, attrs);
 
   const y = backend.alloc(sizeOf(x.shape));
   const mean = backend.alloc(batch * channels);
@@ -36,6 +44,7 @@ export function instanceNorm(
     width,
     channels,
     attrs.epsilon,
+    negativeSlope,
   );
   return [
     backend.output(y, x.shape),

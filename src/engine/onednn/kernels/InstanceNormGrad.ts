@@ -1,6 +1,11 @@
 import { tf } from '../../tf';
 import { KernelArgs, onednnKernel, shape4D, sizeOf } from '../kernel_util';
-import { INSTANCE_NORM_GRAD, InstanceNormGradInputs } from '../../custom_kernels';
+import {
+  INSTANCE_NORM_GRAD,
+  InstanceNormGradAttrs,
+  InstanceNormGradInputs,
+  negativeSlopeOf,
+} from '../../custom_kernels';
 
 export { INSTANCE_NORM_GRAD };
 
@@ -8,10 +13,14 @@ export { INSTANCE_NORM_GRAD };
  * Custom kernel: gradient of InstanceNorm with respect to x.
  *
  * dy, x [N,H,W,C], mean, invStd [N,C] (from InstanceNorm) -> dx [N,H,W,C]:
- * dx = invStd * (dy - mean_hw(dy) - xhat * mean_hw(dy * xhat)), xhat = (x - mean) * invStd.
+ * dx = invStd * (g - mean_hw(g) - xhat * mean_hw(g * xhat)), xhat = (x - mean) * invStd,
+ * g = dy where x > mean, negativeSlope * dy elsewhere (the activation's gradient).
  */
-export function instanceNormGrad(args: KernelArgs<InstanceNormGradInputs, unknown>): tf.TensorInfo {
-  const { inputs, backend } = args;
+export function instanceNormGrad(
+  args: KernelArgs<InstanceNormGradInputs, InstanceNormGradAttrs>,
+): tf.TensorInfo {
+  const { inputs, backend, attrs } = args;
+  const negativeSlope = negativeSlopeOf(INSTANCE_NORM_GRAD, attrs);
   const { dy, x, mean, invStd } = inputs;
   const [batch, height, width, channels] = shape4D(x.shape, INSTANCE_NORM_GRAD, 'x');
   const values = [dy, x, mean, invStd].map((t) => backend.floatValues(t));
@@ -37,6 +46,7 @@ export function instanceNormGrad(args: KernelArgs<InstanceNormGradInputs, unknow
     height,
     width,
     channels,
+    negativeSlope,
   );
   return backend.output(dx, x.shape);
 }
