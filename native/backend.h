@@ -74,6 +74,32 @@ class Backend : public Napi::ObjectWrap<Backend> {
   // Registers `cache` as holding a copy of filter `id`, to be released with it.
   void WatchFilter(int64_t id, FilterCache* cache) { filterHolders_[id].push_back(cache); }
 
+  // Reordered copies of filters, shared between primitives: a generator runs
+  // at two batch sizes in a training step (two primitives, one weight layout),
+  // and the second finds the first one's copy here instead of reordering
+  // again. The primitive that made a copy owns its buffer and withdraws it
+  // here before reusing it.
+  const dnnl::memory* FindFilterCopy(int64_t id, const dnnl::memory::desc& md) const {
+    auto it = filterCopies_.find(id);
+    if (it == filterCopies_.end()) return nullptr;
+    for (const auto& copy : it->second)
+      if (copy.get_desc() == md) return &copy;
+    return nullptr;
+  }
+  void AddFilterCopy(int64_t id, const dnnl::memory& copy) { filterCopies_[id].push_back(copy); }
+  void WithdrawFilterCopy(int64_t id, const dnnl::memory& copy) {
+    auto it = filterCopies_.find(id);
+    if (it == filterCopies_.end()) return;
+    auto& copies = it->second;
+    for (size_t i = 0; i < copies.size(); ++i) {
+      if (copies[i].get() == copy.get()) {
+        copies.erase(copies.begin() + static_cast<std::ptrdiff_t>(i));
+        break;
+      }
+    }
+    if (copies.empty()) filterCopies_.erase(it);
+  }
+
   // Returns the cached entry for `key`, building it with `make()` on a miss.
   template <class T, class Make>
   T& Cached(const Key& key, Make make) {
@@ -95,6 +121,7 @@ class Backend : public Napi::ObjectWrap<Backend> {
   Napi::Value ReleaseFilter(const Napi::CallbackInfo& info);
   void ClearCache() {
     filterHolders_.clear();
+    filterCopies_.clear();
     cache_.clear();
   }
 
@@ -123,6 +150,8 @@ class Backend : public Napi::ObjectWrap<Backend> {
   // Filter id -> cache entries holding a copy of it (entries live in cache_;
   // cleared together with it).
   std::unordered_map<int64_t, std::vector<FilterCache*>> filterHolders_;
+  // Filter id -> its reordered copies, one per layout (see FindFilterCopy).
+  std::unordered_map<int64_t, std::vector<dnnl::memory>> filterCopies_;
 };
 
 // Argument helpers: every kernel checks that a buffer holds at least the

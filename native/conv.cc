@@ -136,6 +136,9 @@ class CachedWeights : public FilterCache {
     }
     auto it = byId_.find(id);
     if (it != byId_.end()) return it->second;
+    // Another primitive (same filter, another batch size) may have made this copy already.
+    if (const memory* shared = backend.FindFilterCopy(id, innerMd_)) return *shared;
+    backend_ = &backend;
 
     // Filters that are never disposed (kept by the caller) must not grow the
     // cache without bound: past the limit the oldest copy makes room.
@@ -154,12 +157,15 @@ class CachedWeights : public FilterCache {
     byId_.emplace(id, target);
     order_.push_back(id);
     backend.WatchFilter(id, this);
+    backend.AddFilterCopy(id, target);
     return target;
   }
 
   void Release(int64_t id) override {
     auto it = byId_.find(id);
     if (it == byId_.end()) return;
+    // Withdrawn from sharing before the buffer can be reused for another filter.
+    if (backend_ != nullptr) backend_->WithdrawFilterCopy(id, it->second);
     free_.push_back(it->second);
     byId_.erase(it);
     if (order_.size() > 2 * kMaxEntries) {
@@ -174,6 +180,7 @@ class CachedWeights : public FilterCache {
  private:
   static constexpr size_t kMaxEntries = 64;
 
+  Backend* backend_ = nullptr;  // the owner of this cache entry, set on first use
   memory user_;
   memory::desc innerMd_;
   bool needsReorder_ = false;

@@ -199,6 +199,44 @@ test(
   },
 );
 
+test(
+  'onednn: a filter used at two batch sizes is reordered once, and never read stale',
+  skipUnlessBuilt(),
+  async () => {
+    useOnednn();
+    await tf.setBackend('onednn');
+    // Two batch sizes are two primitives sharing one reordered copy per filter.
+    const inputs = [1, 3].map((n) => tf.ones([n, 4, 4, 16]) as tf.Tensor4D);
+    const check = (w: tf.Tensor4D, value: number, order: tf.Tensor4D[], what: string) => {
+      for (const x of order) {
+        const y = tf.conv2d(x, w, 1, 'valid');
+        assert.deepEqual(
+          Array.from(y.dataSync()),
+          new Array(x.shape[0] * 64).fill(144 * value),
+          `${what}, batch ${x.shape[0]}`,
+        );
+        y.dispose();
+      }
+    };
+    // Replaced every round, batch 1 first in odd rounds and batch 3 first in even ones,
+    // so either primitive is the copy's owner when the filter is disposed.
+    for (let round = 1; round <= 4; round++) {
+      const w = tf.fill([3, 3, 16, 16], round) as tf.Tensor4D;
+      check(w, round, round % 2 ? inputs : [...inputs].reverse(), `round ${round}`);
+      w.dispose();
+    }
+    // 70 filters kept alive: the batch-1 primitive's cache (64 copies) evicts the
+    // oldest and reuses its buffer; the batch-3 primitive must not read it after that.
+    const kept = Array.from(
+      { length: 70 },
+      (_, i) => tf.fill([3, 3, 16, 16], i + 1) as tf.Tensor4D,
+    );
+    kept.forEach((w, i) => check(w, i + 1, inputs, `kept filter ${i + 1}`));
+    kept.forEach((w, i) => check(w, i + 1, [inputs[1]], `kept filter ${i + 1} again`));
+    tf.dispose([...inputs, ...kept]);
+  },
+);
+
 test('loadAddon explains in one line what is missing and how to build it', () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'onednn-'));
   try {
