@@ -16,8 +16,8 @@
       "cflags!": ["-O2"],
       "cflags": ["-O3"],
       "cflags_cc!": ["-fno-exceptions", "-fno-rtti"],
-      "cflags_cc": ["-std=c++17", "-fexceptions", "-frtti", "-fopenmp", "-fno-math-errno"],
-      "ldflags": ["-fopenmp", "-fno-math-errno"],
+      "cflags_cc": ["-std=c++17", "-fexceptions", "-frtti", "-fopenmp", "-fno-math-errno", "-fno-trapping-math"],
+      "ldflags": ["-fopenmp", "-fno-math-errno", "-fno-trapping-math"],
       "libraries": ["-ldnnl"]
     }
   ]

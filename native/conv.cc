@@ -143,8 +143,10 @@ class CachedWeights : public FilterCache {
     // Filters that are never disposed (kept by the caller) must not grow the
     // cache without bound: past the limit the oldest copy makes room.
     while (byId_.size() >= kMaxEntries && !order_.empty()) {
-      Release(order_.front());
+      // Popped before Release, which may compact the queue.
+      const int64_t oldest = order_.front();
       order_.pop_front();
+      Release(oldest);
     }
     memory target;
     if (free_.empty()) {

@@ -14,7 +14,7 @@
 // where norm and activation apart keep x and the norm's output.
 //
 // Channels are innermost in NHWC, so every loop runs over c inside a pixel
-// and vectorises; the pixels of one image are split between threads, each
+// and vectorises (the comparisons too, with -fno-trapping-math); the pixels of one image are split between threads, each
 // thread sums into its own row of partial sums (in double), and the rows are
 // added afterwards.
 //
@@ -132,8 +132,10 @@ Napi::Value Backend::InstanceNorm(const Napi::CallbackInfo& info) {
 Napi::Value Backend::InstanceNormGrad(const Napi::CallbackInfo& info) {
   const int64_t batch = IntArg(info, 5, "batch"), height = IntArg(info, 6, "height"),
                 width = IntArg(info, 7, "width"), channels = IntArg(info, 8, "channels");
-  const float slopeF = static_cast<float>(NumberArg(info, 9, "negativeSlope"));
-  const float rise = 1.0f - slopeF;
+  const float slope = static_cast<float>(NumberArg(info, 9, "negativeSlope"));
+  // The activation's derivative, slope + rise * (x > mean): 1 above the mean, slope below,
+  // written without a branch so that the loops vectorise.
+  const float rise = 1.0f - slope;
   const int64_t pixels = height * width;
   const size_t size = static_cast<size_t>(batch * pixels * channels);
   const float* dy = FloatArg(info, 0, size, "dy");
@@ -157,7 +159,7 @@ Napi::Value Backend::InstanceNormGrad(const Napi::CallbackInfo& info) {
                   const float* xr = xn + p * channels;
 #pragma omp simd
                   for (int64_t c = 0; c < channels; ++c) {
-                    const float gc = g[c] * (slopeF + rise * static_cast<float>(xr[c] > mu[c]));
+                    const float gc = g[c] * (slope + rise * static_cast<float>(xr[c] > mu[c]));
                     a[c] += gc;
                     b[c] += gc * ((xr[c] - mu[c]) * is[c]);
                   }
@@ -176,7 +178,7 @@ Napi::Value Backend::InstanceNormGrad(const Napi::CallbackInfo& info) {
 #pragma omp simd
       for (int64_t c = 0; c < channels; ++c) {
         const float xhat = (xr[c] - mu[c]) * is[c];
-        const float gc = g[c] * (slopeF + rise * static_cast<float>(xr[c] > mu[c]));
+        const float gc = g[c] * (slope + rise * static_cast<float>(xr[c] > mu[c]));
         out[c] = is[c] * (gc - md[c] - xhat * mdx[c]);
       }
     }

@@ -73,8 +73,8 @@ function main() {
     // The log is a convenience; a read-only checkout still installs.
   }
   if (result.status !== 0) {
-    const missing = /dnnl\.hpp|ldnnl/.test(log) ? ' (oneDNN headers or library missing)' : '';
-    console.log(`${HINT}${missing}`);
+    if (/dnnl\.hpp|ldnnl/.test(log)) console.log(`${HINT} (oneDNN headers or library missing)`);
+    else console.log(`${HINT} (the compiler failed; its output is in build/native-build.log)`);
     return;
   }
   console.log('cyclegan-ts: oneDNN backend built (build/Release/cyclegan_onednn.node)');

@@ -40,8 +40,8 @@ export function variableGrads(
     throw e;
   }
   engine.endTape();
-  const tape = tapeOf(engine);
   try {
+    const tape = tapeOf(engine);
     if (!(value instanceof tf.Tensor) || value.rank !== 0) {
       throw new Error('variableGrads: f must return a scalar tensor');
     }
@@ -53,6 +53,9 @@ export function variableGrads(
       if (g !== undefined) byVariable.set(v, g);
     });
     return { value, grads: byVariable };
+  } catch (e) {
+    if (value instanceof tf.Tensor) value.dispose();
+    throw e;
   } finally {
     disposeTape(engine);
   }
@@ -102,6 +105,9 @@ function backward(
   y: tf.Scalar,
 ): Array<tf.Tensor | undefined> {
   const path = nodesBetween(tape, variables, y);
+  if (path.size === 0) {
+    throw new Error('variableGrads: the value of f does not depend on any of the variables');
+  }
   for (const node of tape) if (!path.has(node)) disposeSaved(node);
 
   const grads = new GradientMap();
@@ -127,7 +133,17 @@ function backward(
           return gradOf();
         });
       });
-      inputs.forEach(([, x], k) => grads.add(x, dxs[k]));
+      inputs.forEach(([name, x], k) => {
+        const dx = dxs[k];
+        // As tfjs checks: a gradient of another shape would be broadcast into the sum silently.
+        if (dx.dtype !== 'float32' || dx.shape.join() !== x.shape.join()) {
+          throw new Error(
+            `variableGrads: the gradient of ${node.kernelName} for input ${name} is ` +
+              `${dx.dtype} [${dx.shape}], expected float32 [${x.shape}]`,
+          );
+        }
+        grads.add(x, dx);
+      });
     }
     disposeSaved(node, grads);
     for (const o of node.outputs) grads.release(o);

@@ -14,7 +14,9 @@ export function residualAdd(x: tf.Tensor4D, r: tf.Tensor4D): tf.Tensor4D {
   }
   const add = tf.customGrad((...args: Array<tf.Tensor | tf.GradSaveFunc>) => ({
     value: tf.add(args[0] as tf.Tensor, args[1] as tf.Tensor),
-    gradFunc: (dy: tf.Tensor | tf.Tensor[]) => [dy as tf.Tensor, dy as tf.Tensor],
+    // Two tensor objects over one buffer: tfjs's own backward pass disposes a gradient
+    // when it adds another into it, which must not free the other input's.
+    gradFunc: (dy: tf.Tensor | tf.Tensor[]) => [dy as tf.Tensor, (dy as tf.Tensor).clone()],
   }));
   return add(x, r) as tf.Tensor4D;
 }

@@ -129,7 +129,19 @@ for (const backend of testBackends()) {
           }, [a]),
         /inside f/,
       );
-      assert.ok(tf.memory().numTensors <= before + 1);
+      assert.throws(
+        () => variableGrads(() => tf.sum(tf.tensor1d([1, 2])) as tf.Scalar, [a]),
+        /does not depend on any of the variables/,
+      );
+      const misshapen = tf.customGrad((...args: Array<tf.Tensor | tf.GradSaveFunc>) => ({
+        value: tf.mul(args[0] as tf.Tensor, 2),
+        gradFunc: () => tf.ones([5]),
+      }));
+      assert.throws(
+        () => variableGrads(() => tf.sum(misshapen(a) as tf.Tensor) as tf.Scalar, [a]),
+        /gradient of .* for input 0 is float32 \[5\], expected float32 \[2\]/,
+      );
+      assert.equal(tf.memory().numTensors, before, 'nothing left behind by the failures');
       // The next computation starts from a clean tape.
       const { value, grads } = variableGrads(() => tf.sum(tf.mul(a, 3)) as tf.Scalar, [a]);
       assert.deepEqual(Array.from(grads.get(a)!.dataSync()), [3, 3]);

@@ -20,7 +20,8 @@ export function instanceNormGrad(
   args: KernelArgs<InstanceNormGradInputs, InstanceNormGradAttrs>,
 ): tf.TensorInfo {
   const { inputs, backend, attrs } = args;
-  const slope = negativeSlopeOf(INSTANCE_NORM_GRAD, attrs);
+  // Rounded to float32, as the forward kernel, onednn and tfjs's LeakyRelu gradient use it.
+  const slope = Math.fround(negativeSlopeOf(INSTANCE_NORM_GRAD, attrs));
   const { dy, x, mean, invStd } = inputs;
   const [batch, height, width, channels] = shape4D(x.shape, INSTANCE_NORM_GRAD, 'x');
   const stats = [batch, channels].join();

@@ -200,7 +200,7 @@ test(
 );
 
 test(
-  'onednn: a filter used at two batch sizes is reordered once, and never read stale',
+  'onednn: a filter used at two batch sizes shares one reordered copy, never read stale',
   skipUnlessBuilt(),
   async () => {
     useOnednn();
