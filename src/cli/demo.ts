@@ -20,7 +20,7 @@ function demoSettings(backend: string) {
     nEpochs: fast ? 2 : 1,
     nEpochsDecay: fast ? 2 : 1,
     maxDatasetSize: fast ? 1000 : 800,
-    minutes: fast ? 5 : 7,
+    minutes: fast ? 5 : 3,
   };
 }
 
