@@ -125,18 +125,24 @@ export async function runBench(o: BenchOptions) {
   };
 }
 
-/** GFLOP/s of a 3×3 convolution, 64×64 pixels, 256 → 256 channels: the backend's practical peak. */
+/**
+ * GFLOP/s of a 3×3 convolution, 64×64 pixels, 256 → 256 channels: the backend's practical
+ * peak. The best of 5 rounds of 4 convolutions, since a peak is what the machine can do and
+ * a shared machine's noise only ever slows a round down.
+ */
 function convPeak(): number {
   const x = tf.randomUniform([1, 64, 64, 256]) as tf.Tensor4D;
   const f = tf.randomUniform([3, 3, 256, 256]) as tf.Tensor4D;
   const once = () => tf.tidy(() => void tf.conv2d(x, f, 1, 'same').dataSync());
   once();
-  const t = performance.now();
-  const n = 10;
-  for (let i = 0; i < n; i++) once();
-  const seconds = (performance.now() - t) / 1000 / n;
+  let best = Infinity;
+  for (let round = 0; round < 5; round++) {
+    const t = performance.now();
+    for (let i = 0; i < 4; i++) once();
+    best = Math.min(best, (performance.now() - t) / 1000 / 4);
+  }
   tf.dispose([x, f]);
-  return (2 * 9 * 256 * 256 * 64 * 64) / 1e9 / seconds;
+  return (2 * 9 * 256 * 256 * 64 * 64) / 1e9 / best;
 }
 
 function round(v: number) {
