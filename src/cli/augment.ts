@@ -354,7 +354,7 @@ async function translateAll(
 ): Promise<{ done: number; failed: number; images: number; stopped: boolean }> {
   const bar = new CountBar('augment');
   bar.start(todo.length);
-  const say = (line: string) => bar.log(line);
+  const say = (line: string) => bar.log(line, log);
   const counts = { done: 0, failed: 0, images: 0, stopped: false };
   const decodes: Promise<Decoded>[] = [];
   const writes = new Set<Promise<void>>();

@@ -49,13 +49,14 @@ export class CountBar {
     }
   }
 
-  /** Prints a line above the bar. */
-  log(line: string) {
+  /** Prints a line above the bar, through `write` (stderr by default). */
+  log(line: string, write: (line: string) => void = (l) => process.stderr.write(l + '\n')) {
     if (this.bar) {
-      process.stderr.write('\r\x1b[K' + line + '\n');
+      process.stderr.write('\r\x1b[K');
+      write(line);
       this.bar.render();
     } else {
-      process.stderr.write(line + '\n');
+      write(line);
     }
   }
 

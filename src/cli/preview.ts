@@ -6,7 +6,6 @@
  * The crop and flip draws come from a fixed seed (`--seed`, keyed by the file's place in
  * the sorted listing and the frame), so a preview is reproducible; training draws its own.
  */
-import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Command, Option } from 'commander';
 import { checkOutputOutside, frameStem, listInputs, openInput, outputStems } from '../batch/inputs';

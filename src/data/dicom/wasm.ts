@@ -134,7 +134,7 @@ export function runDecoder<D extends WasmDecoder, R>(
     // C++ exceptions reach JavaScript as bare numbers; the codec's own words are on stderr.
     const said = codec.takeErrors();
     const reason = e instanceof Error ? e.message : said || 'the decoder rejected the stream';
-    throw new Error(said && e instanceof Error ? `${reason} (${said})` : reason);
+    throw new Error(said && e instanceof Error ? `${reason} (${said})` : reason, { cause: e });
   } finally {
     decoder.delete();
   }
