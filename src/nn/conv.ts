@@ -27,9 +27,71 @@ export function torchPad(
 export function conv(params: Params, name: string, x: tf.Tensor4D, stride: number, pad: number) {
   const filter = params.get(`${name}.weight`) as tf.Tensor4D;
   const bias = params.get(`${name}.bias`);
-  return bias
-    ? tf.fused.conv2d({ x, filter, strides: stride, pad: torchPad(pad), bias })
-    : tf.conv2d(x, filter, stride, torchPad(pad));
+  if (!bias) return tf.conv2d(x, filter, stride, torchPad(pad));
+  registerFusedConvGradient();
+  const attrs = {
+    strides: [stride, stride],
+    pad: torchPad(pad),
+    dataFormat: 'NHWC',
+    dilations: [1, 1],
+    activation: 'linear',
+  };
+  return tf
+    .engine()
+    .runKernel(
+      'FusedConv2D',
+      { x, filter, bias },
+      attrs as unknown as tf.NamedAttrMap,
+    ) as tf.Tensor4D;
+}
+
+/**
+ * A gradient for the FusedConv2D kernel with a bias and no activation, which
+ * TensorFlow.js does not register (its `tf.fused.conv2d` wraps the kernel in
+ * a custom gradient instead). Registered, the gradient keeps only x and the
+ * filter (not the output and the bias), and computes each input's gradient
+ * only when autograd asks for it: none for x when x is a real image. The
+ * arithmetic is tfjs's own: Conv2DBackpropInput, Conv2DBackpropFilter, and
+ * the bias gradient as dy summed over N, H and W.
+ */
+function registerFusedConvGradient() {
+  if (tf.getGradient('FusedConv2D') !== undefined) return;
+  tf.registerGradient({
+    kernelName: 'FusedConv2D',
+    inputsToSave: ['x', 'filter'],
+    gradFunc: (dy: tf.Tensor | tf.Tensor[], saved: tf.Tensor[], attrs: tf.NamedAttrMap) => {
+      const [x, filter] = saved as [tf.Tensor4D, tf.Tensor4D];
+      const a = attrs as unknown as FusedConvAttrs;
+      if (a.activation !== 'linear' || a.dataFormat !== 'NHWC') {
+        throw new Error(
+          `FusedConv2D gradient: only NHWC with a linear activation is supported, ` +
+            `received ${a.dataFormat} with ${a.activation}`,
+        );
+      }
+      const g = dy as tf.Tensor4D;
+      const common = { strides: a.strides, pad: a.pad, dataFormat: a.dataFormat };
+      return {
+        x: () =>
+          tf.engine().runKernel('Conv2DBackpropInput', { dy: g, filter }, {
+            ...common,
+            inputShape: x.shape,
+          } as unknown as tf.NamedAttrMap) as tf.Tensor,
+        filter: () =>
+          tf.engine().runKernel('Conv2DBackpropFilter', { x, dy: g }, {
+            ...common,
+            filterShape: filter.shape,
+          } as unknown as tf.NamedAttrMap) as tf.Tensor,
+        bias: () => tf.sum(g, [0, 1, 2]),
+      };
+    },
+  });
+}
+
+interface FusedConvAttrs {
+  strides: [number, number];
+  pad: ReturnType<typeof torchPad>;
+  dataFormat: string;
+  activation: string;
 }
 
 /**
