@@ -139,21 +139,31 @@ export async function runTranslate(o: TranslateOptions, quiet = false): Promise<
   let written = 0;
   let skipped = 0;
   try {
+    // An unreadable file in a folder (bad header or bad pixel data) is reported and
+    // skipped, as in training; a single input file that cannot be read is an error.
+    const skip = (err: unknown) => {
+      if (!(err instanceof BadImageError) || files.length === 1) throw err;
+      console.error(`warning: skipping ${err.message}`);
+      skipped++;
+    };
     for (const file of files) {
       let opened: Awaited<ReturnType<typeof openInput>>;
       try {
         opened = await openInput(file.path, inputNc, dicom);
       } catch (err) {
-        // An unreadable file in a folder is reported and skipped, as in training.
-        if (!(err instanceof BadImageError) || files.length === 1) throw err;
-        console.error(`warning: skipping ${err.message}`);
-        skipped++;
+        skip(err);
         continue;
       }
       const frames = opened.sources.length;
       for (let k = 0; k < frames; k++) {
         const source = opened.sources[k];
-        const image = await readPixels(source, source.pipeline(), inputNc);
+        let image: Awaited<ReturnType<typeof readPixels>>;
+        try {
+          image = await readPixels(source, source.pipeline(), inputNc);
+        } catch (err) {
+          skip(err);
+          break;
+        }
         const data = translateImage(loaded.generator, image);
         const name = frameStem(stems.get(file.rel)!, k + 1, frames) + outputExtension(o.format);
         const out = { data, height: image.height, width: image.width, channels: outputNc };

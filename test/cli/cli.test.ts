@@ -110,6 +110,43 @@ describe('cyclegan command line', () => {
       });
   });
 
+  it('translate skips a PNG whose pixel data is cut off, translates the rest and says so', async () => {
+    const input = path.join(work, 'mixed');
+    fs.mkdirSync(input, { recursive: true });
+    for (const name of fs.readdirSync(path.join(dataroot, 'testA')))
+      fs.copyFileSync(path.join(dataroot, 'testA', name), path.join(input, name));
+    // A valid header and the start of the data, as an interrupted copy leaves it: the
+    // size reads fine, the pixels do not.
+    const noise = Buffer.alloc(64 * 64 * 3);
+    for (let i = 0; i < noise.length; i++) noise[i] = (i * 7919) % 251;
+    const whole = await sharp(noise, { raw: { width: 64, height: 64, channels: 3 } })
+      .png()
+      .toBuffer();
+    fs.writeFileSync(path.join(input, '000_cut.png'), whole.subarray(0, 200));
+    const out = path.join(work, 'mixed-out');
+    const r = cyclegan(
+      [
+        'translate',
+        '--checkpoint',
+        path.join(work, 'runs', 'tiny'),
+        '--input',
+        input,
+        '--output',
+        out,
+        '--backend',
+        'cpu',
+      ],
+      work,
+    );
+    assert.equal(r.status, 1);
+    assert.match(r.stderr, /warning: skipping .*000_cut\.png/);
+    assert.match(
+      r.stderr,
+      /1 file\(s\) could not be read \(listed above\); 3 image\(s\) translated/,
+    );
+    assert.deepEqual(fs.readdirSync(out).sort(), ['001.png', '002.png', 'odd.png']);
+  });
+
   it("--continue takes the run's own options for those not given, and trains on", () => {
     const r = cyclegan(
       [
