@@ -86,7 +86,10 @@ export async function runDemo(checkpointsDir: string, wanted: BackendName | 'aut
       `${backend.name}; expect about ${s.minutes} minutes on 2 cores. Ctrl-C stops and saves; ` +
       'run the demo again to continue.',
   );
-  if (!(await runTraining(opts, 'Run the demo again to continue.'))) return;
+  if (!(await runTraining(opts, 'Run the demo again to continue.'))) {
+    process.exitCode = 130;
+    return;
+  }
   const translated = path.join(runDir, 'translated');
   for (const [domain, direction, what] of [
     ['testA', 'AtoB', 'fake ankle boots'],

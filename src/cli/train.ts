@@ -13,7 +13,9 @@ export function register(program: Command) {
     .description('train a CycleGAN on DATAROOT/trainA and DATAROOT/trainB');
   addTrainOptions(cmd).action(async (raw: Record<string, unknown>) => {
     if (raw.continue === true) Object.assign(raw, savedOptions(raw, cmd));
-    await runTraining(resolveTrainOptions(raw));
+    // Stopped by Ctrl-C or SIGTERM: 130, as for any interrupted command, so that
+    // `train && translate` does not go on.
+    if (!(await runTraining(resolveTrainOptions(raw)))) process.exitCode = 130;
   });
 }
 
@@ -69,6 +71,7 @@ export async function runTraining(
   const onSignal = () => {
     if (stop.signal.aborted) {
       bar.stop(''); // restore the cursor; a second Ctrl-C does not wait
+      console.error('Quit without saving: the latest checkpoint is the one saved before.');
       process.exit(130);
     }
     stop.abort();

@@ -1,5 +1,5 @@
 import * as assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -174,6 +174,53 @@ describe('cyclegan command line', () => {
     assert.equal(opts.options.nEpochs, 2);
     const state = path.join(work, 'runs', 'tiny', 'checkpoints', 'latest', 'state.json');
     assert.equal(JSON.parse(fs.readFileSync(state, 'utf8')).epoch, 3);
+  });
+
+  it('Ctrl-C saves the latest checkpoint and exits 130, so that `train && translate` stops', async () => {
+    const child = spawn(
+      process.execPath,
+      [
+        bin,
+        'train',
+        '--dataroot',
+        dataroot,
+        '--name',
+        'interrupted',
+        '--checkpoints-dir',
+        'runs',
+        '--netG',
+        'resnet_6blocks',
+        '--ngf',
+        '4',
+        '--ndf',
+        '4',
+        '--load-size',
+        '24',
+        '--crop-size',
+        '24',
+        '--n-epochs',
+        '10000',
+        '--backend',
+        'cpu',
+      ],
+      { cwd: work },
+    );
+    let stderr = '';
+    const code = await new Promise<number | null>((resolve) => {
+      child.stderr.on('data', (chunk: Buffer) => {
+        stderr += chunk.toString();
+        // Interrupt once training is under way (the first epoch has ended).
+        if (/epoch 1 done/.test(stderr) && !child.killed) child.kill('SIGINT');
+      });
+      child.on('exit', (status) => resolve(status));
+    });
+    assert.equal(code, 130, stderr);
+    assert.match(
+      stderr,
+      /Stopped; saved runs\/interrupted\/checkpoints\/latest\. Resume with --continue\./,
+    );
+    const state = path.join(work, 'runs', 'interrupted', 'checkpoints', 'latest', 'state.json');
+    assert.ok(JSON.parse(fs.readFileSync(state, 'utf8')).epoch >= 2);
   });
 
   it('translate refuses a setting that contradicts the run, naming both values', () => {
