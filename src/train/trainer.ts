@@ -122,9 +122,9 @@ async function openRun(
     dicom: { window: opts.window, frames: 'first' },
     onWarning: events.warning,
   });
-  const model = new CycleGAN(opts, Rng.derive(opts.seed, 0));
   let position: TrainPosition = { epoch: 1, iteration: 0, totalIterations: 0 };
   const latest = path.join(runDir, 'checkpoints', 'latest');
+  let resumeFrom: Awaited<ReturnType<typeof loadCheckpoint>> | undefined;
   if (opts.continueTrain) {
     if (!listCheckpoints(runDir).includes('latest')) {
       throw new UserError(
@@ -132,14 +132,27 @@ async function openRun(
         'Start the run without --continue, or check --name and --checkpoints-dir.',
       );
     }
-    const data = await loadCheckpoint(runDir, 'latest');
-    checkResumable(data.state.options, optionsRecord(opts), runDir);
-    position = restoreFrom(model, data, latest);
+    resumeFrom = await loadCheckpoint(runDir, 'latest');
+    // Before the model is built: a network option that differs is named as such.
+    checkResumable(resumeFrom.state.options, optionsRecord(opts), runDir);
   } else if (listCheckpoints(runDir).length > 0) {
     throw new UserError(
       `The run folder ${runDir} already holds checkpoints.`,
       'Add --continue to resume it, or pick another --name.',
     );
+  }
+  const model = new CycleGAN(opts, Rng.derive(opts.seed, 0));
+  if (resumeFrom !== undefined) {
+    position = restoreFrom(model, resumeFrom, latest);
+    const epochs = opts.nEpochs + opts.nEpochsDecay;
+    if (position.epoch > epochs) {
+      model.dispose();
+      throw new UserError(
+        `${runDir} has finished all its ${epochs} epochs (--n-epochs ${opts.nEpochs} + ` +
+          `--n-epochs-decay ${opts.nEpochsDecay}); there is nothing to continue.`,
+        'To train longer, raise --n-epochs or --n-epochs-decay with --continue.',
+      );
+    }
   }
   makeFolder(runDir, '--checkpoints-dir/--name');
   await writeOptions(runDir, optionsRecord(opts), optionsRecord(defaults));
@@ -213,15 +226,23 @@ const resumeKeys = [
   'noFlip',
 ] as const;
 
+/** The command-line flag of an option: --netG and --netD as the reference spells them, else kebab-case. */
+function flagOf(key: string): string {
+  if (key === 'netG' || key === 'netD') return `--${key}`;
+  return `--${key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
+}
+
 function checkResumable(saved: unknown, now: Record<string, unknown>, runDir: string) {
   const old = (saved ?? {}) as Record<string, unknown>;
   for (const k of resumeKeys) {
     if (old[k] !== undefined && JSON.stringify(old[k]) !== JSON.stringify(now[k])) {
-      const flag = `--${k.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
+      const flag = flagOf(k);
+      const value = (v: unknown) => (k === 'noFlip' ? '' : ` ${String(v)}`);
+      const trained =
+        k === 'noFlip' && old[k] !== true ? `without ${flag}` : `with ${flag}${value(old[k])}`;
       throw new UserError(
-        `${runDir} was trained with ${flag} ${String(old[k])}, but this command has ` +
-          `${String(now[k])} (given or default).`,
-        `Repeat the run's own options with --continue (see ${path.join(runDir, 'options.txt')}).`,
+        `${runDir} was trained ${trained}; this command gives ${flag}${value(now[k])}.`,
+        `Leave ${flag} out: --continue takes the run's own value.`,
       );
     }
   }

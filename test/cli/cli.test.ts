@@ -223,6 +223,31 @@ describe('cyclegan command line', () => {
     assert.ok(JSON.parse(fs.readFileSync(state, 'utf8')).epoch >= 2);
   });
 
+  it('--continue names the flag that contradicts the run, and a finished run says how to go on', () => {
+    const base = ['train', '--dataroot', dataroot, '--name', 'tiny', '--checkpoints-dir', 'runs'];
+    const clash = cyclegan(
+      [...base, '--continue', '--netG', 'resnet_9blocks', '--backend', 'cpu'],
+      work,
+    );
+    assert.equal(clash.status, 1);
+    assert.match(
+      clash.stderr,
+      /runs\/tiny was trained with --netG resnet_6blocks; this command gives --netG resnet_9blocks\./,
+    );
+    assert.match(clash.stderr, /Leave --netG out: --continue takes the run's own value\./);
+    // A channel count that differs is named as such, before the identity loss could object.
+    const channels = cyclegan([...base, '--continue', '--input-nc', '3', '--backend', 'cpu'], work);
+    assert.match(channels.stderr, /was trained with --input-nc 1; this command gives --input-nc 3/);
+    const done = cyclegan([...base, '--continue', '--lr', '0.001', '--backend', 'cpu'], work);
+    assert.equal(done.status, 1);
+    assert.match(done.stderr, /has finished all its 2 epochs .* there is nothing to continue/);
+    assert.match(done.stderr, /raise --n-epochs or --n-epochs-decay with --continue/);
+    const opts = JSON.parse(
+      fs.readFileSync(path.join(work, 'runs', 'tiny', 'options.json'), 'utf8'),
+    );
+    assert.equal(opts.options.lr, 0.0002, 'a refused --continue leaves the options file alone');
+  });
+
   it('translate refuses a setting that contradicts the run, naming both values', () => {
     const run = path.join(work, 'runs', 'tiny');
     const r = cyclegan(
