@@ -10,8 +10,23 @@ function main() {
   const program = new Command('cyclegan');
   for (const c of commands) c.register(program);
   for (const cmd of program.commands) {
-    console.log(`### \`cyclegan ${cmd.name()}\`\n\n${cmd.description()}\n`);
+    const args = cmd.registeredArguments;
+    const usage = [
+      cmd.name(),
+      ...args.map((a) =>
+        a.required ? `<${a.name()}${a.variadic ? '...' : ''}>` : `[${a.name()}]`,
+      ),
+    ];
+    console.log(`### \`cyclegan ${usage.join(' ')}\`\n\n${cmd.description()}\n`);
     console.log('| option | default | meaning |\n|---|---|---|');
+    for (const a of args) {
+      const def = a.required
+        ? 'required'
+        : a.defaultValue === undefined
+          ? ''
+          : String(a.defaultValue);
+      console.log(`| \`${usage[args.indexOf(a) + 1]}\` (argument) | ${def} | ${a.description} |`);
+    }
     for (const o of cmd.options) {
       const choices = o.argChoices ? ` (${o.argChoices.join(', ')})` : '';
       const shown =

@@ -77,8 +77,11 @@ export async function runDemo(checkpointsDir: string, wanted: BackendName | 'aut
       opts.continueTrain = true;
       console.error(`Continuing the unfinished demo run in ${runDir}.`);
     } else {
-      console.error(`Replacing the finished demo run in ${runDir}.`);
-      fs.rmSync(runDir, { recursive: true, force: true });
+      // The finished run is kept, once: the one kept before it is replaced.
+      const previous = `${runDir}-previous`;
+      fs.rmSync(previous, { recursive: true, force: true });
+      fs.renameSync(runDir, previous);
+      console.error(`Moved the finished demo run to ${previous}; starting a new one.`);
     }
   }
   console.error(

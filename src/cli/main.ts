@@ -1,4 +1,7 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
 import { Command, CommanderError } from 'commander';
+import { packageRoot } from '../train/run_folder';
 import { UserError } from '../util/errors';
 import * as augment from './augment';
 import * as bench from './bench';
@@ -15,6 +18,7 @@ export const commands = [train, translate, preview, augment, mergeManifests, dem
 export async function main(argv: string[]): Promise<void> {
   const program = new Command('cyclegan')
     .description('CycleGAN unpaired image-to-image translation, fast on a CPU')
+    .version(packageVersion(), '--version', 'print the version')
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride();
   for (const command of commands) command.register(program);
@@ -24,6 +28,12 @@ export async function main(argv: string[]): Promise<void> {
   } catch (err) {
     process.exitCode = report(err);
   }
+}
+
+/** The version in the package's package.json. */
+function packageVersion(): string {
+  const file = path.join(packageRoot(), 'package.json');
+  return (JSON.parse(fs.readFileSync(file, 'utf8')) as { version: string }).version;
 }
 
 /** A user error becomes one line (and a hint); anything else is a bug and keeps its stack. */

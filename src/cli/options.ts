@@ -8,7 +8,7 @@ import {
 } from '../models/options';
 import { UserError } from '../util/errors';
 import { addDicomOptions, FramesOption, WindowOption } from './dicom_options';
-import { channels, fraction, integer, limit, number } from './parse';
+import { channels, fraction, integer, limit, number, runName } from './parse';
 
 /**
  * The command-line options, with the reference release's names in kebab
@@ -215,7 +215,11 @@ export function addTrainOptions(cmd: Command) {
   const t = trainDefaults;
   cmd
     .requiredOption('--dataroot <dir>', 'folder with trainA, trainB (and testA, testB)')
-    .requiredOption('--name <name>', 'name of the run: its folder is <checkpoints-dir>/<name>')
+    .addOption(
+      new Option('--name <name>', 'name of the run: its folder is <checkpoints-dir>/<name>')
+        .argParser(runName)
+        .makeOptionMandatory(),
+    )
     .option('--checkpoints-dir <dir>', 'where run folders live', t.checkpointsDir);
   addNetworkOptions(cmd);
   addDataOptions(cmd);

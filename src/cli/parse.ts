@@ -42,3 +42,16 @@ export function channels(value: string): 1 | 3 {
   }
   return Number(value) as 1 | 3;
 }
+
+/**
+ * A run name: one folder name inside --checkpoints-dir, so not empty, not `.` or `..`,
+ * and without a path separator (a name like `../x` would put the run somewhere else).
+ */
+export function runName(value: string): string {
+  if (value === '' || value === '.' || value === '..' || /[\\/]/.test(value)) {
+    throw new InvalidArgumentError(
+      `Expected a folder name without / or \\ (the run goes in --checkpoints-dir), got '${value}'.`,
+    );
+  }
+  return value;
+}

@@ -54,11 +54,36 @@ export class EpochBar {
   }
 }
 
-/** `D_A 0.251 G_A 0.48 cyc_A 1.93 idt_A 0.88 D_B …`: the reference's loss names, shortened. */
+/** `D_A 0.251 G_A 0.480 cycle_A 1.930 idt_A 0.880 D_B …`: the names of log.jsonl and the report. */
 export function formatLosses(l: StepLosses): string {
   const f = (v: number) => (Math.abs(v) >= 10 ? v.toFixed(1) : v.toFixed(3));
   return (
-    `D_A ${f(l.D_A)} G_A ${f(l.G_A)} cyc_A ${f(l.cycle_A)} idt_A ${f(l.idt_A)} ` +
-    `D_B ${f(l.D_B)} G_B ${f(l.G_B)} cyc_B ${f(l.cycle_B)} idt_B ${f(l.idt_B)}`
+    `D_A ${f(l.D_A)} G_A ${f(l.G_A)} cycle_A ${f(l.cycle_A)} idt_A ${f(l.idt_A)} ` +
+    `D_B ${f(l.D_B)} G_B ${f(l.G_B)} cycle_B ${f(l.cycle_B)} idt_B ${f(l.idt_B)}`
   );
+}
+
+/** Running means of the losses over the iterations of an epoch, for its summary line. */
+export class LossMeans {
+  private sums: Partial<Record<keyof StepLosses, number>> = {};
+  private count = 0;
+
+  add(losses: StepLosses) {
+    for (const [k, v] of Object.entries(losses) as Array<[keyof StepLosses, number]>) {
+      this.sums[k] = (this.sums[k] ?? 0) + v;
+    }
+    this.count += 1;
+  }
+
+  /** The means so far, then starts over; undefined when nothing was added. */
+  take(): StepLosses | undefined {
+    if (this.count === 0) return undefined;
+    const n = this.count;
+    const means = Object.fromEntries(
+      Object.entries(this.sums).map(([k, v]) => [k, (v as number) / n]),
+    ) as unknown as StepLosses;
+    this.sums = {};
+    this.count = 0;
+    return means;
+  }
 }

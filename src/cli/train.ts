@@ -5,7 +5,7 @@ import { UserError } from '../util/errors';
 import { selectBackend } from '../engine/backend';
 import { train, TrainerEvents } from '../train/trainer';
 import { addTrainOptions, resolveTrainOptions, TrainOptions, trainDefaults } from './options';
-import { EpochBar, formatLosses } from './progress';
+import { EpochBar, formatLosses, LossMeans } from './progress';
 
 export function register(program: Command) {
   const cmd = program
@@ -66,6 +66,7 @@ export async function runTraining(
   const backend = await selectBackend(opts);
   for (const note of backend.notes) console.error(note);
   const bar = new EpochBar();
+  const means = new LossMeans();
   const stop = new AbortController();
   // Ctrl-C, or a scheduler's SIGTERM, ends the run after the current step with `latest` saved.
   const onSignal = () => {
@@ -92,16 +93,18 @@ export async function runTraining(
     epochStart: (epoch, epochs, total, first) =>
       bar.start(`epoch ${epoch}/${epochs}`, total, first),
     iteration: (i, losses) => {
-      last = losses;
+      means.add(losses);
       bar.update(i, losses);
     },
-    epochEnd: (epoch, seconds) =>
+    epochEnd: (epoch, seconds) => {
+      const mean = means.take();
       bar.stop(
-        `epoch ${epoch} done in ${seconds.toFixed(1)} s${last ? ': ' + formatLosses(last) : ''}`,
-      ),
+        `epoch ${epoch} done in ${seconds.toFixed(1)} s` +
+          (mean ? `, mean losses: ${formatLosses(mean)}` : ''),
+      );
+    },
     warning: (message) => console.error(`warning: ${message}`),
   };
-  let last: Parameters<TrainerEvents['iteration']>[1] | undefined;
   try {
     const result = await train(opts, trainDefaults, events, stop.signal);
     result.model.dispose();
