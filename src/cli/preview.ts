@@ -23,6 +23,7 @@ import { describeWindow, DicomCliOptions, dicomReadOptions } from './dicom_optio
 import { addTransformOptions } from './options';
 import { channels, integer, limit } from './parse';
 import { makeFolder } from '../util/folders';
+import { count } from '../util/plural';
 
 export interface PreviewOptions extends DicomCliOptions {
   input: string;
@@ -64,7 +65,7 @@ export function register(program: Command) {
       const { written, failed } = await runPreview(o);
       if (failed > 0) {
         throw new UserError(
-          `${failed} file(s) could not be read (listed above); ${written} preview(s) written.`,
+          `${count(failed, 'file')} could not be read (listed above); ${count(written, 'preview')} written.`,
         );
       }
     });
@@ -111,7 +112,7 @@ export async function runPreview(
   }
   const flip = transform.noFlip ? 'no flip' : 'random flip';
   log(
-    `Wrote ${written} preview(s) to ${o.output}: --input-nc ${o.inputNc}, --preprocess ` +
+    `Wrote ${count(written, 'preview')} to ${o.output}: --input-nc ${o.inputNc}, --preprocess ` +
       `${o.preprocess} (load ${o.loadSize}, crop ${o.cropSize}), ${flip}, ` +
       `window ${describeWindow(o.window)}, frames ${dicom.frames}.`,
   );

@@ -24,6 +24,7 @@ import { BadImageError, UserError } from '../util/errors';
 import { addDicomOptions, FILE_WINDOW, DicomCliOptions, dicomReadOptions } from './dicom_options';
 import { addEngineOptions, addNetworkOptions, EngineOptions, networkOptionsOf } from './options';
 import { makeFolder } from '../util/folders';
+import { count } from '../util/plural';
 
 export interface TranslateOptions
   extends EngineOptions, Partial<NetworkOptions>, Partial<DicomCliOptions> {
@@ -177,12 +178,12 @@ export async function runTranslate(o: TranslateOptions, quiet = false): Promise<
   if (!quiet) {
     const s = (performance.now() - started) / 1000;
     console.error(
-      `Translated ${written} image(s) with ${loaded.source} into ${o.output} (${s.toFixed(1)} s).`,
+      `Translated ${count(written, 'image')} with ${loaded.source} into ${o.output} (${s.toFixed(1)} s).`,
     );
   }
   if (skipped > 0) {
     throw new UserError(
-      `${skipped} file(s) could not be read (listed above); ${written} image(s) translated.`,
+      `${count(skipped, 'file')} could not be read (listed above); ${count(written, 'image')} translated.`,
     );
   }
   return written;

@@ -386,7 +386,7 @@ describe('cyclegan augment (tiny run on cpu)', () => {
     const manifest = path.join(out, 'manifest.csv');
     assert.ok(
       r.stderr.includes(
-        `error: 7 of 8 file(s) failed; the manifest ${manifest} gives each reason.\n`,
+        `error: 7 of 8 files failed; the manifest ${manifest} gives each reason.\n`,
       ),
       r.stderr,
     );

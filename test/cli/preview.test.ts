@@ -161,7 +161,7 @@ describe('cyclegan preview', () => {
     );
     assert.equal(
       lines.at(-1),
-      'error: 1 file(s) could not be read (listed above); 1 preview(s) written.',
+      'error: 1 file could not be read (listed above); 1 preview written.',
     );
     assert.deepEqual(tree(out), ['good.png']);
   });
