@@ -14,9 +14,9 @@
 // where norm and activation apart keep x and the norm's output.
 //
 // Channels are innermost in NHWC, so every loop runs over c inside a pixel
-// and vectorises (the comparisons too, with -fno-trapping-math); the pixels of one image are split between threads, each
-// thread sums into its own row of partial sums (in double), and the rows are
-// added afterwards.
+// and vectorises (the comparisons too, given -fno-trapping-math); the pixels
+// of one image are split between threads, each thread sums into its own row
+// of partial sums (in double), and the rows are added afterwards.
 //
 // Rounding: where a channel's |mean| is large against its spread, one ulp of
 // the float mean is a visible share of (x - mean), and the norm scales it up;

@@ -157,7 +157,8 @@ export function register(program: Command) {
       process.exitCode = 130;
     } else if (summary.failed > 0) {
       throw new UserError(
-        `${summary.failed} of ${count(summary.mine, 'file')} failed; the manifest ${summary.manifest} ` +
+        `${summary.failed} of ${count(summary.mine, 'file')} failed; ` +
+          `the manifest ${summary.manifest} ` +
           'gives each reason.',
         'Fix or remove those files and run the same command again: it does only what is left.',
       );
@@ -240,10 +241,13 @@ export async function runAugment(
       `cyclegan augment: backend ${backend.name} (${backend.threads} threads), ` +
         `${path.basename(loaded.source, '.safetensors')} of ${o.checkpoint} ` +
         `(${o.epoch === 'latest' ? 'latest' : `epoch ${o.epoch}`}` +
-        `${info.epochs ? `, ${info.epochs} ${info.epochs === '1' ? 'epoch' : 'epochs'} trained` : ''}, checkpoint ${info.id}), ` +
+        (info.epochs
+          ? `, ${info.epochs} ${info.epochs === '1' ? 'epoch' : 'epochs'} trained`
+          : '') +
+        `, checkpoint ${info.id}), ` +
         `window ${describeWindow(window)}${o.window || !window ? '' : ' (as trained)'}, ` +
-        `${listing.files.length} files` +
-        (shard ? `, shard ${shard.index}/${shard.count}: ${mine.length} files` : '') +
+        count(listing.files.length, 'file') +
+        (shard ? `, shard ${shard.index}/${shard.count}: ${count(mine.length, 'file')}` : '') +
         `, ${skipped} already done, manifest ${manifestFile}`,
     );
 

@@ -65,7 +65,8 @@ export function register(program: Command) {
       const { written, failed } = await runPreview(o);
       if (failed > 0) {
         throw new UserError(
-          `${count(failed, 'file')} could not be read (listed above); ${count(written, 'preview')} written.`,
+          `${count(failed, 'file')} could not be read (listed above); ` +
+            `${count(written, 'preview')} written.`,
         );
       }
     });

@@ -54,7 +54,7 @@ export class EpochBar {
   }
 }
 
-/** `D_A 0.251 G_A 0.480 cycle_A 1.930 idt_A 0.880 D_B …`: the names of log.jsonl and the report. */
+/** `D_A 0.251 G_A 0.480 cycle_A 1.930 idt_A 0.880 D_B …`: the loss names of log.jsonl. */
 export function formatLosses(l: StepLosses): string {
   const f = (v: number) => (Math.abs(v) >= 10 ? v.toFixed(1) : v.toFixed(3));
   return (

@@ -178,12 +178,14 @@ export async function runTranslate(o: TranslateOptions, quiet = false): Promise<
   if (!quiet) {
     const s = (performance.now() - started) / 1000;
     console.error(
-      `Translated ${count(written, 'image')} with ${loaded.source} into ${o.output} (${s.toFixed(1)} s).`,
+      `Translated ${count(written, 'image')} with ${loaded.source} into ${o.output} ` +
+        `(${s.toFixed(1)} s).`,
     );
   }
   if (skipped > 0) {
     throw new UserError(
-      `${count(skipped, 'file')} could not be read (listed above); ${count(written, 'image')} translated.`,
+      `${count(skipped, 'file')} could not be read (listed above); ` +
+        `${count(written, 'image')} translated.`,
     );
   }
   return written;

@@ -38,6 +38,15 @@ export interface InstanceNormGradAttrs {
   negativeSlope: number;
 }
 
+/** InstanceNorm's attributes, checked: epsilon ≥ 0, negativeSlope finite (1 when absent). */
+export function instanceNormAttrs(attrs: Partial<InstanceNormAttrs>): InstanceNormAttrs {
+  const epsilon = attrs.epsilon as number;
+  if (!(epsilon >= 0)) {
+    throw new Error(`${INSTANCE_NORM}: epsilon must be a number >= 0, received ${epsilon}`);
+  }
+  return { epsilon, negativeSlope: negativeSlopeOf(INSTANCE_NORM, attrs) };
+}
+
 /** The negativeSlope attribute, checked: a finite number, 1 when absent. */
 export function negativeSlopeOf(kernelName: string, attrs: { negativeSlope?: number }): number {
   const slope = attrs.negativeSlope ?? 1;

@@ -2,6 +2,7 @@ import { tf } from '../engine/tf';
 import { conv } from '../nn/conv';
 import { instanceNorm } from '../nn/instance_norm';
 import { addConv, Params } from '../nn/params';
+import { Layer, sequential } from '../nn/sequential';
 import { UserError } from '../util/errors';
 import { Rng } from '../util/rng';
 import { NetworkOptions } from './options';
@@ -57,24 +58,20 @@ export class PatchDiscriminator {
         'Raise --crop-size (or --load-size), or lower --n-layers-d with --netD n_layers.',
       );
     }
-    // Layer by layer, as in the generator: each layer's leftovers are freed at once.
-    let h = x;
-    const layer = (f: (input: tf.Tensor4D) => tf.Tensor4D) => {
-      const input = h;
-      h = tf.tidy(() => f(input));
-      if (input !== x) input.dispose();
-    };
-    layer((t) => tf.leakyRelu(conv(this.params, 'model.0', t, 2, 1), 0.2));
-    for (let n = 1; n <= nLayersD; n++) {
+    const p = this.params;
+    const normLayer = (n: number): Layer => {
       const stride = n < nLayersD ? 2 : 1;
-      layer((t) => {
-        const y = conv(this.params, `model.${2 + 3 * (n - 1)}`, t, stride, 1);
+      return (t) => {
+        const y = conv(p, `model.${2 + 3 * (n - 1)}`, t, stride, 1);
         // Norm and LeakyReLU(0.2) as one fused op where the backend has it.
         return norm === 'instance' ? instanceNorm(y, 0.2) : tf.leakyRelu(y, 0.2);
-      });
-    }
-    layer((t) => conv(this.params, `model.${2 + 3 * nLayersD}`, t, 1, 1));
-    return h;
+      };
+    };
+    return sequential(x, [
+      (t) => tf.leakyRelu(conv(p, 'model.0', t, 2, 1), 0.2),
+      ...Array.from({ length: nLayersD }, (_, i) => normLayer(i + 1)),
+      (t) => conv(p, `model.${2 + 3 * nLayersD}`, t, 1, 1),
+    ]);
   }
 }
 

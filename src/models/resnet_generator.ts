@@ -4,6 +4,7 @@ import { instanceNorm } from '../nn/instance_norm';
 import { addConv, Params } from '../nn/params';
 import { reflectionPad } from '../nn/reflection_pad';
 import { residualAdd } from '../nn/residual';
+import { Layer, sequential } from '../nn/sequential';
 import { Rng } from '../util/rng';
 import { NetworkOptions, residualBlocks } from './options';
 
@@ -78,29 +79,21 @@ export class ResnetGenerator {
     // Norm and ReLU as one fused op where the backend has it (see instanceNorm).
     const norm = (t: tf.Tensor4D) => (instance ? instanceNorm(t) : t);
     const normRelu = (t: tf.Tensor4D) => (instance ? instanceNorm(t, 0) : tf.relu(t));
-    // Layer by layer, each in its own tidy, the previous layer's output
-    // disposed once used: what the backward pass does not need is freed at
-    // once, not at the end of the whole forward pass.
-    let h = x;
-    const layer = (f: (input: tf.Tensor4D) => tf.Tensor4D) => {
-      const input = h;
-      h = tf.tidy(() => f(input));
-      if (input !== x) input.dispose();
-    };
-
-    layer((t) => normRelu(conv(p, 'model.1', reflectionPad(t, 3), 1, 0)));
-    layer((t) => normRelu(conv(p, 'model.4', t, 2, 1)));
-    layer((t) => normRelu(conv(p, 'model.7', t, 2, 1)));
-    for (let i = 0; i < b; i++) {
+    const block = (i: number): Layer => {
       const name = `model.${10 + i}.conv_block`;
-      layer((t) => {
+      return (t) => {
         const r = normRelu(conv(p, `${name}.1`, reflectionPad(t, 1), 1, 0));
         return residualAdd(t, norm(conv(p, `${name}.5`, reflectionPad(r, 1), 1, 0)));
-      });
-    }
-    layer((t) => normRelu(convTranspose2x(p, `model.${10 + b}`, t, 1)));
-    layer((t) => normRelu(convTranspose2x(p, `model.${13 + b}`, t, 1)));
-    layer((t) => tf.tanh(conv(p, `model.${17 + b}`, reflectionPad(t, 3), 1, 0)));
-    return h;
+      };
+    };
+    return sequential(x, [
+      (t) => normRelu(conv(p, 'model.1', reflectionPad(t, 3), 1, 0)),
+      (t) => normRelu(conv(p, 'model.4', t, 2, 1)),
+      (t) => normRelu(conv(p, 'model.7', t, 2, 1)),
+      ...Array.from({ length: b }, (_, i) => block(i)),
+      (t) => normRelu(convTranspose2x(p, `model.${10 + b}`, t, 1)),
+      (t) => normRelu(convTranspose2x(p, `model.${13 + b}`, t, 1)),
+      (t) => tf.tanh(conv(p, `model.${17 + b}`, reflectionPad(t, 3), 1, 0)),
+    ]);
   }
 }

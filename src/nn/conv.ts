@@ -28,7 +28,6 @@ export function conv(params: Params, name: string, x: tf.Tensor4D, stride: numbe
   const filter = params.get(`${name}.weight`) as tf.Tensor4D;
   const bias = params.get(`${name}.bias`);
   if (!bias) return tf.conv2d(x, filter, stride, torchPad(pad));
-  registerFusedConvGradient();
   const attrs = {
     strides: [stride, stride],
     pad: torchPad(pad),
@@ -55,6 +54,7 @@ export function conv(params: Params, name: string, x: tf.Tensor4D, stride: numbe
  * the bias gradient as dy summed over N, H and W.
  */
 function registerFusedConvGradient() {
+  // Once per process (a second import of this module must not register it again).
   if (tf.getGradient('FusedConv2D') !== undefined) return;
   tf.registerGradient({
     kernelName: 'FusedConv2D',
@@ -86,6 +86,9 @@ function registerFusedConvGradient() {
     },
   });
 }
+
+// At load, as TensorFlow.js registers its own gradients: not on every convolution.
+registerFusedConvGradient();
 
 interface FusedConvAttrs {
   strides: [number, number];

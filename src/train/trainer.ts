@@ -226,7 +226,7 @@ const resumeKeys = [
   'noFlip',
 ] as const;
 
-/** The command-line flag of an option: --netG and --netD as the reference spells them, else kebab-case. */
+/** An option's flag: --netG and --netD as the reference spells them, the rest kebab-case. */
 function flagOf(key: string): string {
   if (key === 'netG' || key === 'netD') return `--${key}`;
   return `--${key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;

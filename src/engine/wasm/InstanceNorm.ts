@@ -4,7 +4,7 @@ import {
   INSTANCE_NORM,
   InstanceNormInputs,
   InstanceNormAttrs,
-  negativeSlopeOf,
+  instanceNormAttrs,
 } from '../custom_kernels';
 
 export { INSTANCE_NORM };
@@ -26,14 +26,10 @@ export function instanceNorm(
   const { inputs, backend, attrs } = args;
   const { x } = inputs;
   const [batch, height, width, channels] = shape4D(x.shape, INSTANCE_NORM, 'x');
-  const { epsilon } = attrs;
   if (x.dtype !== 'float32')
     throw new Error(`${INSTANCE_NORM}: x must be float32, received ${x.dtype}`);
-  if (!(epsilon >= 0)) {
-    throw new Error(`${INSTANCE_NORM}: epsilon must be a number >= 0, received ${epsilon}`);
-  }
-
-  const slope = Math.fround(negativeSlopeOf(INSTANCE_NORM, attrs));
+  const { epsilon, negativeSlope } = instanceNormAttrs(attrs);
+  const slope = Math.fround(negativeSlope);
 
   const y = backend.makeOutput(x.shape, 'float32');
   const mean = backend.makeOutput([batch, channels], 'float32');

@@ -6,6 +6,7 @@ import * as assert from 'node:assert/strict';
 import { test } from 'node:test';
 
 import { tf } from '../../../src/engine/tf';
+import { instanceNorm } from '../../../src/nn/instance_norm';
 import { Rng } from '../../../src/util/rng';
 import { assertClose, randomValues, runOn, skipUnlessBuilt, useOnednn } from './support';
 
@@ -20,33 +21,12 @@ function referenceInstanceNorm(x: tf.Tensor): tf.Tensor[] {
   return [tf.mul(centred, invStd), tf.reshape(mean, [n, c]), tf.reshape(invStd, [n, c])];
 }
 
-/** The kernel pair wrapped in customGrad, as the model's instanceNorm does it. */
+/** The InstanceNorm kernel alone; gradients go through the model's instanceNorm (src/nn). */
 function kernelInstanceNorm(x: tf.Tensor, negativeSlope = 1): tf.Tensor[] {
   const outputs = tf.engine().runKernel('InstanceNorm', { x }, { epsilon: EPSILON, negativeSlope });
   assert.ok(Array.isArray(outputs));
   return outputs;
 }
-
-function fusedWith(negativeSlope: number) {
-  return tf.customGrad((...args: Array<tf.Tensor | tf.GradSaveFunc>) => {
-    const [x, save] = args as [tf.Tensor, tf.GradSaveFunc];
-    const [y, mean, invStd] = kernelInstanceNorm(x, negativeSlope);
-    save([x, mean, invStd]);
-    return {
-      value: y,
-      gradFunc: (dy: tf.Tensor | tf.Tensor[], saved: tf.Tensor[]) =>
-        tf
-          .engine()
-          .runKernel(
-            'InstanceNormGrad',
-            { dy: dy as tf.Tensor, x: saved[0], mean: saved[1], invStd: saved[2] },
-            { negativeSlope },
-          ) as tf.Tensor,
-    };
-  });
-}
-
-const fused = fusedWith(1);
 
 /** The reference norm followed by tfjs's own ReLU or LeakyReLU. */
 function referenceActivated(x: tf.Tensor, negativeSlope: number): tf.Tensor {
@@ -104,7 +84,7 @@ test(
         ]);
         const actual = await runOn('onednn', inputs, (xt, dyt) => [
           ...kernelInstanceNorm(xt),
-          tf.grad((a: tf.Tensor) => fused(a))(xt, dyt),
+          tf.grad((a: tf.Tensor) => instanceNorm(a as tf.Tensor4D))(xt, dyt),
         ]);
         assertClose(actual, expected, 1e-4, `x${shape.join('x')}`);
       });
@@ -133,7 +113,7 @@ test(
           ]);
           const actual = await runOn('onednn', inputs, (xt, dyt) => [
             kernelInstanceNorm(xt, negativeSlope)[0],
-            tf.grad((a: tf.Tensor) => fusedWith(negativeSlope)(a))(xt, dyt),
+            tf.grad((a: tf.Tensor) => instanceNorm(a as tf.Tensor4D, negativeSlope))(xt, dyt),
           ]);
           assertClose(actual, expected, 1e-4, `slope ${negativeSlope} x${shape.join('x')}`);
         });

@@ -4,7 +4,7 @@ import {
   INSTANCE_NORM,
   InstanceNormInputs,
   InstanceNormAttrs,
-  negativeSlopeOf,
+  instanceNormAttrs,
 } from '../../custom_kernels';
 
 export { INSTANCE_NORM };
@@ -25,11 +25,7 @@ export function instanceNorm(
   const [batch, height, width, channels] = shape4D(x.shape, INSTANCE_NORM, 'x');
   const xValues = backend.floatValues(x);
   if (xValues === null) throw new Error(`${INSTANCE_NORM}: x must be float32, received ${x.dtype}`);
-  if (!(attrs.epsilon >= 0)) {
-    throw new Error(`${INSTANCE_NORM}: epsilon must be a number >= 0, received ${attrs.epsilon}`);
-  }
-
-  const negativeSlope = negativeSlopeOf(INSTANCE_NORM, attrs);
+  const { epsilon, negativeSlope } = instanceNormAttrs(attrs);
 
   const y = backend.alloc(sizeOf(x.shape));
   const mean = backend.alloc(batch * channels);
@@ -43,7 +39,7 @@ export function instanceNorm(
     height,
     width,
     channels,
-    attrs.epsilon,
+    epsilon,
     negativeSlope,
   );
   return [
